@@ -129,7 +129,7 @@ def assert_parse_rejected(f: Field, value: Any) -> None:
 
 
 @pytest.mark.parametrize("f", FIELDS, ids=lambda f: f.key)
-@settings(max_examples=6)
+@settings(max_examples=4)
 @given(data=st.data(), how=SPELLINGS)
 def test_out_of_range_numbers_are_rejected(f: Field, data: st.DataObject, how: str) -> None:
     value = as_value(f, data.draw(out_of_range(f)))
@@ -138,7 +138,7 @@ def test_out_of_range_numbers_are_rejected(f: Field, data: st.DataObject, how: s
 
 
 @pytest.mark.parametrize("f", FIELDS, ids=lambda f: f.key)
-@settings(max_examples=6)
+@settings(max_examples=4)
 @given(data=st.data(), how=SPELLINGS)
 def test_wrong_types_are_rejected(f: Field, data: st.DataObject, how: str) -> None:
     value = data.draw(wrong_type(f))
@@ -149,7 +149,7 @@ def test_wrong_types_are_rejected(f: Field, data: st.DataObject, how: str) -> No
 
 
 @pytest.mark.parametrize("f", FIELDS, ids=lambda f: f.key)
-@settings(max_examples=6)
+@settings(max_examples=4)
 @given(data=st.data(), how=SPELLINGS)
 def test_in_range_numbers_are_accepted(f: Field, data: st.DataObject, how: str) -> None:
     number = data.draw(in_range(f))
