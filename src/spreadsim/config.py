@@ -184,15 +184,18 @@ class NetworkConfig:
 class AdoptionConfig:
     """How providers become aware of, evaluate, implement, sustain and abandon innovations."""
 
-    p_external: float = param(0.0025, "Monthly chance of awareness from background sources "
+    p_external: float = param(0.006, "Monthly chance of awareness from background sources "
                               "(Bass p analogue)", unit="1/month", range=(0.0, 1.0),
-                              source="DOMAIN 5: p0 = 0.0025/month (Bass p = 0.03/yr)")
-    q_peer: float = param(0.03, "Monthly chance of awareness per unit of exposure to adopting "
+                              source="assumption, tuned so the no-hub default is near the Bass "
+                              "prior p = 0.03/yr, q = 0.38/yr (DOMAIN 4.2); DOMAIN 5 suggests "
+                              "0.0025 for awareness alone")
+    q_peer: float = param(0.08, "Monthly chance of awareness per unit of exposure to adopting "
                           "neighbours (Bass q analogue)", unit="1/month", range=(0.0, 1.0),
-                          source="Bass q = 0.38/yr (Sultan et al. 1990) / 12")
+                          source="assumption, tuned with p_external (Bass q = 0.38/yr = "
+                          "0.03/month for adoption itself)")
     instant: bool = param(False, "Skip the decision stages: an aware provider adopts at once and "
                           "goes straight to sustained (the Bass classroom case)")
-    consider_rate: float = param(0.15, "Monthly chance an aware provider starts evaluating, at "
+    consider_rate: float = param(0.25, "Monthly chance an aware provider starts evaluating, at "
                                  "average slack and tension", unit="1/month", range=(0.0, 1.0))
     evaluation_months: float = param(3.0, "Mean months spent evaluating", unit="months",
                                      range=(1.0, 60.0))
@@ -201,7 +204,7 @@ class AdoptionConfig:
     reconsider_rate: float = param(0.02, "Monthly chance a rejecting provider becomes aware "
                                    "again", unit="1/month", range=(0.0, 1.0))
     # Decision logit (DOMAIN section 5)
-    intercept: float = param(-2.0, "Decision logit intercept", range=(-20.0, 20.0))
+    intercept: float = param(-1.5, "Decision logit intercept", range=(-20.0, 20.0))
     beta_relative_advantage: float = param(2.0, "Logit weight of relative advantage",
                                            range=(-20.0, 20.0))
     beta_compatibility: float = param(1.5, "Logit weight of compatibility", range=(-20.0, 20.0))
@@ -229,7 +232,7 @@ class AdoptionConfig:
                                   unit="share", range=(0.0, 1.0))
     threshold_sd: float = param(0.15, "Spread of Valente thresholds", unit="share",
                                 range=(0.0, 1.0))
-    failure_probability: float = param(0.2, "Chance an implementation fails, at average "
+    failure_probability: float = param(0.12, "Chance an implementation fails, at average "
                                        "complexity and slack", unit="probability",
                                        range=(0.0, 1.0))
     abandonment_monthly: float = param(0.01, "Monthly abandonment hazard of a sustained "
@@ -383,7 +386,7 @@ class HubConfig:
 class HubEffectsConfig:
     """Strength of each hub mechanism per hour of effort (shared by all hubs)."""
 
-    dissemination_max: float = param(0.05, "Maximum monthly awareness push on a known, trusting "
+    dissemination_max: float = param(0.02, "Maximum monthly awareness push on a known, trusting "
                                      "provider", unit="1/month", range=(0.0, 1.0),
                                      source="DOMAIN 5: a = 0.02/month (range swept)")
     dissemination_h50: float = param(1.0, "Dissemination hours per provider-innovation for "

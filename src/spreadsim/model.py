@@ -19,12 +19,11 @@ import mesa
 import numpy as np
 
 from spreadsim import network as net
-from spreadsim.agents import HubEffects, Hub, Innovator, Provider
+from spreadsim.agents import Hub, HubEffects, Innovator, Provider
 from spreadsim.config import KINDS, ScenarioConfig
 from spreadsim.mechanisms import adoption as rules
 from spreadsim.mechanisms import shocks as shock_rules
-from spreadsim.population import (Skeleton, draw_population, expand_innovations,
-                                  generate_skeleton)
+from spreadsim.population import Skeleton, draw_population, expand_innovations, generate_skeleton
 
 #: Child streams of a replication's seed, by purpose (the last spawn-key element).
 STREAMS: dict[str, int] = {"network": 0, "population": 1, "dynamics": 2, "hubs": 3,
