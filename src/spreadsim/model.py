@@ -211,8 +211,7 @@ class SpreadModel(mesa.Model):
                                     < self.population.endorsement_p)
 
     def _advance_providers(self, month: int) -> None:
-        cfg, a, inn, pop, fx = self.cfg, self.cfg.adoption, self.innovations, self.population, \
-            self.effects
+        cfg, a, inn, fx = self.cfg, self.cfg.adoption, self.innovations, self.effects
         s = self.state
         u = self.rng.random((2, self.n_providers, self.n_innovations))
         self.exposure = exp = rules.exposure(self.adjacency, self.adopted, self.eligible,

@@ -115,7 +115,8 @@ def _read_csv(path: str) -> tuple[list[str], list[dict[str, str]]]:
             rows = list(reader)
             header = [h.strip() for h in (reader.fieldnames or [])]
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise ScenarioError(path, f"expected a UTF-8 CSV file, got unreadable content ({exc})")
+        msg = f"expected a UTF-8 CSV file, got unreadable content ({exc})"
+        raise ScenarioError(path, msg) from None
     rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in rows]
     return header, rows
 

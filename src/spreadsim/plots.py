@@ -61,8 +61,8 @@ def adoption_figure(adoption: pd.DataFrame, title: str = "Adoption over time",
                                 linewidth=0)
     if funding_end is not None:
         ax.axvline(funding_end, color="0.4", linestyle=":", linewidth=1)
-        ax.annotate("hub funding ends", (funding_end, 0.98), xycoords=("data", "axes fraction"),
-                    ha="right", va="top", rotation=90, fontsize=8, color="0.3")
+        ax.annotate(" hub funding ends", (funding_end, 0.02), xycoords=("data", "axes fraction"),
+                    ha="right", va="bottom", rotation=90, fontsize=8, color="0.3")
     ax.set(xlabel="month", ylabel="share of eligible providers adopted\n(implementing or "
            "sustained)", ylim=(0, 1), title="Adoption (mean, 5-95% band)")
     ax.grid(alpha=0.3)
