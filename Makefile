@@ -9,7 +9,7 @@ PYTEST ?= $(PY) -m pytest -p no:cacheprovider
 
 help:
 	@echo "make setup      create .venv (Python >= 3.12) and install spreadsim[dev]"
-	@echo "make run        run scenarios/default_hub.toml into results/default_hub"
+	@echo "make run        run scenarios/default_hub.toml (20 replications + no-hub pair) into results/default_hub"
 	@echo "make test       ALL tests, including slow validation and browser tests"
 	@echo "make test-fast  default selection (no slow/browser), 2 workers"
 	@echo "make lint       ruff check src tests"
@@ -20,7 +20,8 @@ setup:
 	bash scripts/setup.sh
 
 run: setup
-	$(VENV)/bin/spreadsim run scenarios/default_hub.toml --out results/default_hub --force
+	$(VENV)/bin/spreadsim run scenarios/default_hub.toml --replications 20 --counterfactual \
+		--out results/default_hub --force
 
 # -m "" overrides the addopts' `-m "not slow and not browser"` (the last -m wins).
 test: setup
