@@ -146,6 +146,7 @@ class Hub(mesa.Agent):
         self.inkind_available = 1.0
         self.endorsed = False  # ICS endorsement held (protects in-kind time)
         self._endorsement_sought = False
+        self.worked = False  # has had usable hours at some point (else no funding cliff)
         self.cost_month = cfg.cost_per_fte_year / 12.0
         self.ties_added = 0
         self.record: dict[str, float] = {}
@@ -178,7 +179,9 @@ class Hub(mesa.Agent):
         month = self.model.month
         self._pressure(month)
         usable = self._hours(month)
-        if month == self.cfg.funding_months and self.cfg.post_funding_core_fte == 0:
+        self.worked = self.worked or usable > 0
+        if (month == self.cfg.funding_months and self.cfg.post_funding_core_fte == 0
+                and self.worked):
             self.model.cliff_until[self.mapped] = month + int(self.model.cfg.adoption
                                                               .funding_cliff_months)
         fx = self.model.cfg.hub_effects
