@@ -178,6 +178,8 @@ class NetworkConfig:
                                       range=(0.0, 1.0))
     nodes_file: str = param("", "Providers CSV (id, kind, place, ...) for kind = 'edge_list'")
     edges_file: str = param("", "Ties CSV (source, target[, weight]) for kind = 'edge_list'")
+    place_column: str = param("place", "Column of the nodes file that names each provider's "
+                              "place (e.g. 'town'); without it all providers share one place")
 
 
 @_frozen
@@ -195,6 +197,13 @@ class AdoptionConfig:
                           "0.03/month for adoption itself)")
     instant: bool = param(False, "Skip the decision stages: an aware provider adopts at once and "
                           "goes straight to sustained (the Bass classroom case)")
+    susceptible_share: float = param(1.0, "Share of eligible providers that could ever adopt "
+                                     "(the Bass market potential m as a share of N): each "
+                                     "eligible provider-innovation pair is a potential adopter "
+                                     "with this probability, drawn once per run; the others "
+                                     "count as ineligible", unit="share", range=(0.0, 1.0),
+                                     source="assumption (1 = everyone); fitted by spreadsim "
+                                     "calibrate")
     consider_rate: float = param(0.25, "Monthly chance an aware provider starts evaluating, at "
                                  "average slack and tension", unit="1/month", range=(0.0, 1.0))
     evaluation_months: float = param(3.0, "Mean months spent evaluating", unit="months",

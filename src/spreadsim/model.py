@@ -23,7 +23,14 @@ from spreadsim.agents import Hub, HubEffects, Innovator, Provider
 from spreadsim.config import KINDS, ScenarioConfig
 from spreadsim.mechanisms import adoption as rules
 from spreadsim.mechanisms import shocks as shock_rules
-from spreadsim.population import Skeleton, draw_population, expand_innovations, generate_skeleton
+from spreadsim.population import (
+    Skeleton,
+    apply_attributes,
+    draw_population,
+    expand_innovations,
+    generate_skeleton,
+    susceptible_mask,
+)
 
 #: Child streams of a replication's seed, by purpose (the last spawn-key element).
 STREAMS: dict[str, int] = {"network": 0, "population": 1, "dynamics": 2, "hubs": 3,
@@ -93,13 +100,14 @@ class SpreadModel(mesa.Model):
         cfg = self.cfg
         gen = {k: np.random.default_rng(v) for k, v in self.streams.items() if k != "dynamics"}
         skeleton, extra = self._skeleton()
-        self.population = draw_population(cfg, skeleton, gen["population"])
+        self.population = apply_attributes(draw_population(cfg, skeleton, gen["population"]), extra)
         self.provider_attributes = extra
         self.adjacency = self._network(skeleton, gen["network"])
         self.innovations = inn = expand_innovations(cfg)
         n, j = self.population.n, inn.n
         self.n_providers, self.n_innovations = n, j
-        self.eligible = inn.eligible_kind[:, skeleton.kind].T.copy()  # (N, J)
+        self.eligible = inn.eligible_kind[:, skeleton.kind].T & susceptible_mask(
+            cfg.adoption.susceptible_share, (n, j), gen["population"])  # (N, J)
         self.state = np.where(self.eligible, rules.UNAWARE, rules.INELIGIBLE).astype(np.int8)
         self.entered = np.zeros((n, j), dtype=np.int32)
         self.ever_adopted = np.zeros((n, j), dtype=bool)
@@ -135,7 +143,7 @@ class SpreadModel(mesa.Model):
 
     def _skeleton(self) -> tuple[Skeleton, dict[str, np.ndarray]]:
         if self.cfg.network.kind == "edge_list":
-            return net.load_skeleton(self.cfg.network.nodes_file)
+            return net.load_skeleton(self.cfg.network.nodes_file, self.cfg.network.place_column)
         return generate_skeleton(self.cfg), {}
 
     def _network(self, skeleton: Skeleton, rng: np.random.Generator):

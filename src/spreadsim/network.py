@@ -8,6 +8,12 @@ of all eligible providers), which is what the Bass model assumes.
 from __future__ import annotations
 
 import csv
+import difflib
+import functools
+import io
+import math
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -104,95 +110,366 @@ def drop_ties(adjacency: sp.csr_array, share: float, rng: np.random.Generator) -
 
 
 # --- user files -------------------------------------------------------------------------------
+#
+# Providers and ties as analysts keep them in spreadsheets. Every problem in a file is gathered
+# and raised at once as a ScenarioError naming the file and the row; rows are numbered as a
+# spreadsheet shows them (the header is row 1). See docs/data.md for the formats.
 
-def _read_csv(path: str) -> tuple[list[str], list[dict[str, str]]]:
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(path, "no such file" if not p.exists() else "not a file")
-    try:
-        with p.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            rows = list(reader)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        msg = f"expected a UTF-8 CSV file, got unreadable content ({exc})"
-        raise ScenarioError(path, msg) from None
-    rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in rows]
-    return header, rows
+#: Most problems listed per file; the rest are counted.
+MAX_PROBLEMS = 50
+
+#: Numeric provider attributes a nodes file may give: column -> (low, high, low inclusive).
+NUMERIC_COLUMNS: dict[str, tuple[float, float, bool]] = {
+    "size": (0.0, math.inf, False),
+    "slack": (0.0, 1.0, True),
+    "absorptive_capacity": (0.0, 1.0, True),
+    "tension_for_change": (0.0, 1.0, True),
+    "threshold": (0.0, 1.0, True),
+}
+#: Yes/no provider attributes a nodes file may give.
+BOOLEAN_COLUMNS: tuple[str, ...] = ("endorsement", "champion")
+_TRUE = frozenset({"1", "true", "yes", "y", "t"})
+_FALSE = frozenset({"0", "false", "no", "n", "f"})
 
 
-def load_skeleton(nodes_file: str) -> tuple[Skeleton, dict[str, np.ndarray]]:
-    """Read a providers CSV: ``id`` (required), ``kind`` and ``place`` (optional), more columns.
+@dataclass(frozen=True, slots=True)
+class CsvTable:
+    """A CSV file read as text: column names, rows as dicts and each row's spreadsheet row."""
+
+    path: str
+    header: tuple[str, ...]
+    rows: tuple[dict[str, str], ...]
+    row_numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Ties:
+    """Directed ties of an edges file as provider indices, in file order (self-loops dropped)."""
+
+    source: np.ndarray  # (E,) int64, the nominating provider
+    target: np.ndarray  # (E,) int64, the nominated provider
+    weight: np.ndarray  # (E,) float64, > 0
+    relation: np.ndarray  # (E,) str ("" when the file has no relation column)
+    self_loops: int  # rows whose source and target are the same provider (dropped)
+
+
+def read_csv(path: str, required: tuple[str, ...], what: str) -> tuple[CsvTable, list[Problem]]:
+    """Read a UTF-8 CSV file with a header row, checking its structure.
+
+    Blank lines are skipped, short rows are padded with empty cells and columns without a name
+    are ignored.
+
+    Args:
+        path: The file.
+        required: Columns that must be present.
+        what: What one row describes (``"provider"``, ``"tie"``), for messages.
 
     Returns:
-        The skeleton and the remaining columns as arrays of strings (attributes for callers).
+        The table and the row-level problems found so far (rows with too many cells).
+
+    Raises:
+        ScenarioError: If the file is missing, not UTF-8 text, empty, has duplicate column
+            names or lacks a required column.
     """
-    header, rows = _read_csv(nodes_file)
+    p = Path(path)
+    if not p.is_file():
+        got = "a folder" if p.is_dir() else "no such file"
+        raise ScenarioError(path, [Problem("", f"a CSV file of {what}s", _Said(got))])
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(path, [Problem("", "a readable file", _Said(str(exc.strerror)))]
+                            ) from None
+    if b"\x00" in raw:
+        raise ScenarioError(path, [Problem("", f"a text (CSV) file of {what}s",
+                                           _Said("binary content (NUL bytes)"),
+                                           "export the sheet as 'CSV UTF-8'")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, [Problem("", "UTF-8 text", _Said(
+            f"an undecodable byte at offset {exc.start}"), "export the sheet as 'CSV UTF-8'")]
+                            ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    line = 0
+    try:
+        for rec in reader:
+            records.append((line + 1, rec))
+            line = reader.line_num
+    except csv.Error as exc:
+        raise ScenarioError(path, [Problem(f"row {line + 1}", "well-formed CSV", _Said(str(exc)))]
+                            ) from None
+    records = [(n, [c.strip() for c in rec]) for n, rec in records if any(c.strip() for c in rec)]
+    expect_header = f"a header row naming the columns ({', '.join(required)}, ...)"
+    if not records:
+        raise ScenarioError(path, [Problem("", expect_header, _Said("an empty file"))])
+    header = records[0][1]
     problems: list[Problem] = []
-    if "id" not in header:
-        raise ScenarioError(nodes_file, [Problem("header", "a column named 'id'", header)])
-    seen: dict[str, int] = {}
-    for r, row in enumerate(rows, start=2):
-        if row["id"] in seen:
-            problems.append(Problem(f"row {r}: id", f"a unique id (first seen on row "
-                                    f"{seen[row['id']]})", row["id"]))
-        seen.setdefault(row["id"], r)
-        if "kind" in header and row["kind"] not in KINDS:
-            problems.append(Problem(f"row {r}: kind", "one of " + ", ".join(KINDS), row["kind"]))
-    if not rows:
-        problems.append(Problem("", "at least one provider row", None))
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        problems.append(Problem("header", "comma-separated columns", header[0],
+                                "the file seems to use another separator; export it as CSV"))
+    named = [h for h in header if h]
+    for name in sorted({h for h in named if named.count(h) > 1}):
+        problems.append(Problem("header", "unique column names", name))
+    for col in required:
+        if col not in header and not problems:
+            problems.append(Problem("header", f"a column named {col!r}", named,
+                                    _rename_hint(col, named)))
     if problems:
-        raise ScenarioError(nodes_file, problems)
-    kind_names = [row.get("kind") or DEFAULT_KIND for row in rows]
-    places = [row.get("place") or "1" for row in rows]
-    labels = tuple(sorted(set(places), key=lambda x: (len(x), x)))
-    index = {p: i for i, p in enumerate(labels)}
-    skeleton = Skeleton(
-        ids=np.array([row["id"] for row in rows], dtype=object),
-        kind=np.array([KINDS.index(k) for k in kind_names], dtype=np.int8),
-        place=np.array([index[p] for p in places], dtype=np.int32),
-        system=np.zeros(len(rows), dtype=np.int32),
-        place_labels=tuple(f"place {p}" for p in labels),
-    )
-    extra = {c: np.array([row[c] for row in rows], dtype=object)
-             for c in header if c not in ("id", "kind", "place")}
-    return skeleton, extra
+        raise ScenarioError(path, problems)
+    rows, numbers = [], []
+    for number, rec in records[1:]:
+        if len(rec) > len(header) and any(rec[len(header):]):
+            problems.append(Problem(f"row {number}", f"{len(header)} cells, as in the header",
+                                    len(rec)))
+            continue
+        rec = rec + [""] * (len(header) - len(rec))
+        rows.append({h: v for h, v in zip(header, rec, strict=False) if h})
+        numbers.append(number)
+    return CsvTable(path, tuple(named), tuple(rows), tuple(numbers)), problems
+
+
+def load_skeleton(nodes_file: str, place_column: str = "place"
+                  ) -> tuple[Skeleton, dict[str, np.ndarray]]:
+    """Read a providers CSV into a skeleton and the providers' other columns.
+
+    Columns: ``id`` (required, unique), ``kind`` (optional, one of :data:`KINDS`; default
+    ``"pcn"``), the place column (optional; ``place`` unless ``place_column`` names another,
+    which must then be present), the attributes of :data:`NUMERIC_COLUMNS` and
+    :data:`BOOLEAN_COLUMNS` (optional; empty cells keep the drawn value), and any other columns.
+
+    Args:
+        nodes_file: The CSV file.
+        place_column: Column naming each provider's place (a town, locality, community).
+
+    Returns:
+        The skeleton (places labelled ``"<place_column> <value>"``) and the other columns by
+        name: attribute columns as float arrays (NaN where empty; yes/no as 1.0/0.0), the rest
+        as arrays of strings.
+
+    Raises:
+        ScenarioError: Listing every problem with its row.
+    """
+    stat = _stat(nodes_file)
+    skeleton, extra = _parse_nodes(os.path.abspath(nodes_file), nodes_file, *stat, place_column)
+    return (Skeleton(skeleton.ids.copy(), skeleton.kind.copy(), skeleton.place.copy(),
+                     skeleton.system.copy(), skeleton.place_labels),
+            {k: v.copy() for k, v in extra.items()})
+
+
+def read_ties(edges_file: str, ids: np.ndarray) -> Ties:
+    """Read a ties CSV (``source``, ``target``, optional ``relation`` and ``weight``).
+
+    Args:
+        edges_file: The CSV file.
+        ids: Provider ids, in skeleton order (ids are matched as text).
+
+    Returns:
+        The directed ties, self-loops dropped (and counted).
+
+    Raises:
+        ScenarioError: Listing every problem with its row (unknown ids, bad weights, ...).
+    """
+    stat = _stat(edges_file)
+    ties = _parse_edges(os.path.abspath(edges_file), edges_file, *stat,
+                        tuple(str(i) for i in ids))
+    return Ties(ties.source.copy(), ties.target.copy(), ties.weight.copy(),
+                ties.relation.copy(), ties.self_loops)
 
 
 def load_edges(edges_file: str, skeleton: Skeleton) -> sp.csr_array:
-    """Read a ties CSV (``source``, ``target``, optional ``weight``) onto the skeleton's ids.
+    """Read a ties CSV onto the skeleton's providers as an undirected weighted network.
 
-    Directed nominations are symmetrised: a tie in either direction is one undirected tie
-    (influence in professional networks flows both ways; the larger weight is kept).
+    Directed nominations are symmetrised: a tie named in either direction becomes one
+    undirected tie, and when a pair is named more than once (both ways, or in several
+    relations) the largest weight is kept. Self-nominations are dropped. docs/data.md says why.
     """
-    header, rows = _read_csv(edges_file)
-    missing = [c for c in ("source", "target") if c not in header]
-    if missing:
-        raise ScenarioError(edges_file, [Problem("header", "columns 'source' and 'target'",
-                                                 header)])
-    index = {pid: i for i, pid in enumerate(skeleton.ids)}
-    problems: list[Problem] = []
-    src, dst, w = [], [], []
-    for r, row in enumerate(rows, start=2):
+    ties = read_ties(edges_file, skeleton.ids)
+    return _symmetric(ties.source, ties.target, ties.weight, len(skeleton.ids))
+
+
+def _stat(path: str) -> tuple[int, int]:
+    """Modification time and size, so cached parses notice edited files."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)  # read_csv reports the missing file
+    return (st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_nodes(_abspath: str, path: str, _mtime: int, _size: int,
+                 place_column: str) -> tuple[Skeleton, dict[str, np.ndarray]]:
+    table, problems = read_csv(path, ("id",), "provider")
+    header = table.header
+    if place_column != "place" and place_column not in header:
+        raise ScenarioError(path, [Problem("header", f"a column named {place_column!r} "
+                                           "(network.place_column)", list(header),
+                                           _rename_hint(place_column, header))])
+    seen: dict[str, int] = {}
+    for r, row in zip(table.row_numbers, table.rows, strict=True):
+        pid = row["id"]
+        if not pid:
+            problems.append(Problem(f"row {r}: id", "a provider id", ""))
+        elif pid in seen:
+            problems.append(Problem(f"row {r}: id", f"a unique id (first seen on row "
+                                    f"{seen[pid]})", pid))
+        seen.setdefault(pid, r)
+        if row.get("kind") and row["kind"] not in KINDS:
+            problems.append(Problem(f"row {r}: kind", "one of " + ", ".join(KINDS),
+                                    row["kind"], _did_you_mean(row["kind"], KINDS)))
+        if place_column in header and not row[place_column]:
+            problems.append(Problem(f"row {r}: {place_column}", "a place label", ""))
+    extra: dict[str, np.ndarray] = {}
+    for col in header:
+        if col in NUMERIC_COLUMNS or col in BOOLEAN_COLUMNS:
+            extra[col] = _attribute(table, col, problems)
+        elif col not in ("id", "kind", place_column):
+            extra[col] = np.array([row[col] for row in table.rows], dtype=object)
+    if not table.rows:
+        problems.append(Problem("", "at least one provider row after the header",
+                                _Said("only a header")))
+    _raise(path, problems)
+    places = [row.get(place_column) or "1" for row in table.rows]
+    labels = sorted(set(places), key=_natural)
+    index = {p: i for i, p in enumerate(labels)}
+    skeleton = Skeleton(
+        ids=np.array([row["id"] for row in table.rows], dtype=object),
+        kind=np.array([KINDS.index(row.get("kind") or DEFAULT_KIND) for row in table.rows],
+                      dtype=np.int8),
+        place=np.array([index[p] for p in places], dtype=np.int32),
+        system=np.zeros(len(table.rows), dtype=np.int32),
+        place_labels=tuple(f"{place_column} {p}" for p in labels),
+    )
+    return skeleton, extra
+
+
+def _attribute(table: CsvTable, col: str, problems: list[Problem]) -> np.ndarray:
+    """Parse one attribute column (numbers in range, or yes/no); NaN where empty."""
+    out = np.full(len(table.rows), np.nan)
+    for k, (r, row) in enumerate(zip(table.row_numbers, table.rows, strict=True)):
+        text = row[col]
+        if not text:
+            continue
+        if col in BOOLEAN_COLUMNS:
+            low = text.lower()
+            if low in _TRUE or low in _FALSE:
+                out[k] = float(low in _TRUE)
+            else:
+                problems.append(Problem(f"row {r}: {col}", "yes/no (1/0, true/false)", text))
+            continue
+        lo, hi, closed = NUMERIC_COLUMNS[col]
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (lo <= value <= hi if closed else lo < value <= hi):
+            expected = f"a number in [{lo:g}, {hi:g}]" if closed else "a positive number"
+            problems.append(Problem(f"row {r}: {col}", expected, text))
+        else:
+            out[k] = value
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_edges(_abspath: str, path: str, _mtime: int, _size: int,
+                 ids: tuple[str, ...]) -> Ties:
+    table, problems = read_csv(path, ("source", "target"), "tie")
+    index = {pid: i for i, pid in enumerate(ids)}
+    src, dst, weight, relation = [], [], [], []
+    self_loops = 0
+    for r, row in zip(table.row_numbers, table.rows, strict=True):
+        ends = []
         for col in ("source", "target"):
-            if row[col] not in index:
+            if row[col] in index:
+                ends.append(index[row[col]])
+            else:
                 problems.append(Problem(f"row {r}: {col}", "an id from the providers file",
-                                        row[col]))
-        weight = 1.0
-        if "weight" in header and row["weight"] != "":
+                                        row[col], _id_hint(row[col], index)))
+        w = 1.0
+        if row.get("weight"):
             try:
-                weight = float(row["weight"])
-                if not np.isfinite(weight) or weight <= 0:
-                    raise ValueError
+                w = float(row["weight"])
             except ValueError:
-                problems.append(Problem(f"row {r}: weight", "a positive number", row["weight"]))
-        if row["source"] in index and row["target"] in index:
-            src.append(index[row["source"]])
-            dst.append(index[row["target"]])
-            w.append(weight)
-    if problems:
-        raise ScenarioError(edges_file, problems[:50] + (
-            [Problem("", f"no more than 50 problems listed ({len(problems)} in all)")]
-            if len(problems) > 50 else []))
-    return _symmetric(np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64),
-                      np.array(w, dtype=float), len(skeleton.ids))
+                w = math.nan
+            if not (math.isfinite(w) and w > 0):
+                problems.append(Problem(f"row {r}: weight", "a positive number",
+                                        row["weight"]))
+        if len(ends) == 2:
+            if ends[0] == ends[1]:
+                self_loops += 1
+                continue
+            src.append(ends[0])
+            dst.append(ends[1])
+            weight.append(w)
+            relation.append(row.get("relation", ""))
+    if not table.rows:
+        problems.append(Problem("", "at least one tie row after the header",
+                                _Said("only a header")))
+    _raise(path, problems)
+    return Ties(np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64),
+                np.array(weight, dtype=np.float64), np.array(relation, dtype=object),
+                self_loops)
+
+
+def _raise(path: str, problems: list[Problem]) -> None:
+    """Raise all problems of a file at once (the first MAX_PROBLEMS, then a count)."""
+    if not problems:
+        return
+    shown = sorted(problems, key=_row_of)[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(Problem("", f"at most {MAX_PROBLEMS} problems to be listed",
+                             _Said(f"{len(problems)} in all")))
+    raise ScenarioError(path, shown)
+
+
+class _Said(str):
+    """Text shown as is (not quoted) where a problem says what it got."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _row_of(problem: Problem) -> int:
+    """Row number of a problem's key (``"row 7: id"`` -> 7); 0 for whole-file problems."""
+    head = problem.key.split(":")[0]
+    return int(head[4:]) if head.startswith("row ") and head[4:].isdigit() else 0
+
+
+def _rename_hint(column: str, header: tuple[str, ...] | list[str]) -> str:
+    """Suggest which existing column was meant (``ID`` for ``id``), or ``""``."""
+    lower = {h.lower(): h for h in header}
+    match = difflib.get_close_matches(column.lower(), list(lower), n=1, cutoff=0.6)
+    if not match:
+        return ""
+    found = lower[match[0]]
+    if found.lower() == column.lower():
+        return f"names are case-sensitive: rename column {found!r} to {column!r}"
+    return f"is column {found!r} meant to be {column!r}?"
+
+
+def _did_you_mean(word: str, options: tuple[str, ...] | list[str]) -> str:
+    """A did-you-mean hint (case-insensitive), or ``""``."""
+    lower = {o.lower(): o for o in options}
+    match = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)
+    return f"did you mean {lower[match[0]]!r}?" if match else ""
+
+
+def _id_hint(value: str, index: dict[str, int]) -> str:
+    """Explain near-misses of ids, such as ``1001.0`` for ``1001`` (a spreadsheet's doing)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    if math.isfinite(number) and number.is_integer() and str(int(number)) in index:
+        return f"ids are matched as text; did you mean {str(int(number))!r}?"
+    return ""
+
+
+def _natural(label: str) -> tuple[int, float | str]:
+    """Sort numeric labels by value (2 before 10), then the others alphabetically."""
+    try:
+        return (0, float(label))
+    except ValueError:
+        return (1, label)

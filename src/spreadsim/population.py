@@ -5,6 +5,7 @@ Nothing here knows about Mesa: the model turns these arrays into agents and stat
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +127,51 @@ def draw_population(cfg: ScenarioConfig, skeleton: Skeleton,
     threshold = np.clip(rng.normal(a.threshold_mean, a.threshold_sd, len(k)), 0.0, 1.0)
     return Population(skeleton, size, slack, absorptive, tension, endorsement_p, endorsement,
                       champion, threshold)
+
+
+#: Nodes-file columns that set provider attributes, and the Population field each one sets.
+ATTRIBUTE_FIELDS: dict[str, str] = {
+    "size": "size", "slack": "slack", "absorptive_capacity": "absorptive",
+    "tension_for_change": "tension", "threshold": "threshold", "endorsement": "endorsement",
+    "champion": "champion",
+}
+
+
+def apply_attributes(pop: Population, extra: dict[str, np.ndarray]) -> Population:
+    """Override drawn provider attributes with values given in a nodes file.
+
+    Args:
+        pop: The drawn population.
+        extra: Columns from :func:`spreadsim.network.load_skeleton`; those named in
+            :data:`ATTRIBUTE_FIELDS` hold floats (NaN = not given, keep the drawn value; yes/no
+            columns hold 1.0/0.0). Other columns are ignored.
+
+    Returns:
+        A population with the given values in place of the drawn ones. ``endorsement_p`` (used
+        to redraw endorsement after a leadership reset) stays at the kind's mean.
+    """
+    changes = {}
+    for column, name in ATTRIBUTE_FIELDS.items():
+        given = extra.get(column)
+        if given is None or given.dtype == object:
+            continue
+        drawn = getattr(pop, name)
+        value = np.where(np.isnan(given), drawn, given)
+        changes[name] = value.astype(bool) if drawn.dtype == bool else value
+    return dataclasses.replace(pop, **changes) if changes else pop
+
+
+def susceptible_mask(share: float, shape: tuple[int, int], rng: np.random.Generator
+                     ) -> np.ndarray:
+    """Which provider-innovation pairs could ever adopt (``adoption.susceptible_share``).
+
+    Each pair is a potential adopter with probability ``share``. With ``share = 1`` nothing is
+    drawn, so the generator's later draws are unchanged. The same generator state gives nested
+    sets as ``share`` grows (common random numbers in calibration).
+    """
+    if share >= 1.0:
+        return np.ones(shape, dtype=bool)
+    return rng.random(shape) < share
 
 
 def expand_innovations(cfg: ScenarioConfig) -> Innovations:
