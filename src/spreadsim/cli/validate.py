@@ -81,6 +81,9 @@ def describe(obj: Any) -> str:
     scenario = getattr(obj, "scenario", None)
     if isinstance(scenario, ScenarioConfig):
         text += f" on {describe_scenario(scenario)}"
+    summary = getattr(obj, "summary", None)
+    if callable(summary):  # an experiment: its design, points and runs
+        text += f"; {summary()}"
     return text
 
 
