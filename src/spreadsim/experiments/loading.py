@@ -137,12 +137,13 @@ def parse_experiment(data: Mapping[str, Any], path: str = "<dict>",
     cfg, given, problems = _build(data)
     if cfg is None:
         raise ScenarioError(path, problems)
+    skip = {k for k, keys in enumerate(given) if _BAD in keys}  # already reported
     problems += _check_parameters(cfg, given, data)
     problems += _check_design(cfg, data)
     scenarios, found = _load_scenarios(cfg, Path(folder), dict(overrides or {}))
     problems += found
     for label, scenario in scenarios:
-        problems += _check_against(cfg, label, scenario, len(scenarios) > 1)
+        problems += _check_against(cfg, label, scenario, len(scenarios) > 1, skip)
     problems = _unique(problems)
     if problems:
         raise ScenarioError(path, problems)
@@ -173,7 +174,9 @@ def _build(data: Mapping[str, Any]) -> tuple[ExperimentConfig | None, list[set[s
             if isinstance(table, dict):
                 table = dict(table)
                 extra, found = _free_parameter_fields(table, f"parameters.{k}")
-                problems += found
+                if found:
+                    problems += found
+                    extra["_raw"].add(_BAD)
                 free.append(extra)
             cleaned.append(table)
         rest["parameters"] = cleaned
@@ -182,12 +185,16 @@ def _build(data: Mapping[str, Any]) -> tuple[ExperimentConfig | None, list[set[s
     problems += _misplaced(rest)
     cfg, found = build_dataclass(ExperimentConfig, rest)
     problems += found
-    if cfg is None or problems:
+    if cfg is None:
         return None, [], problems
     parameters = tuple(_finish_parameter(p, extra)
                        for p, extra in zip(cfg.parameters, free, strict=True))
     given = [extra["_raw"] for extra in free]
-    return dataclasses.replace(cfg, constants=constants, parameters=parameters), given, []
+    return dataclasses.replace(cfg, constants=constants, parameters=parameters), given, problems
+
+
+#: Marks a parameter whose levels or linked values are malformed (checked no further).
+_BAD = "\0bad"
 
 
 def _misplaced(rest: dict[str, Any]) -> list[Problem]:
@@ -294,7 +301,7 @@ def _check_parameters(cfg: ExperimentConfig, given: list[set[str]],
         problems.append(Problem("parameters", "at most one parameter with key 'scenario'",
                                 len(scenario_factors)))
     base = cfg.experiment.scenario
-    if not base and not scenario_factors:
+    if not base and not scenario_factors and "scenario" not in data:  # else: misplaced
         problems.append(Problem("experiment.scenario", "the path of the base scenario file",
                                 "" if "experiment" in data else None,
                                 "" if "experiment" in data else "add an [experiment] table"))
@@ -306,6 +313,8 @@ def _check_parameters(cfg: ExperimentConfig, given: list[set[str]],
 
 def _check_one_parameter(p: ParameterConfig, given: set[str], where: str) -> list[Problem]:
     problems: list[Problem] = []
+    if _BAD in given:
+        return problems
     if not p.key:
         problems.append(Problem(f"{where}.key", "a dotted scenario key such as "
                                 "'hubs.*.core_fte'", ""))
@@ -417,8 +426,7 @@ def _load_scenarios(cfg: ExperimentConfig, folder: Path, overrides: dict[str, ob
             continue
         scenario, found = _apply_fixed(base, cfg.constants, overrides)
         problems += found
-        if scenario is not None:
-            scenarios.append((label, scenario))
+        scenarios.append((label, scenario))
     return scenarios, problems
 
 
@@ -436,29 +444,26 @@ def _one_scenario(key: str, ref: str, folder: Path) -> tuple[ScenarioConfig | No
 
 
 def _apply_fixed(cfg: ScenarioConfig, constants: tuple[tuple[str, Any], ...],
-                 overrides: dict[str, object]) -> tuple[ScenarioConfig | None, list[Problem]]:
+                 overrides: dict[str, object]) -> tuple[ScenarioConfig, list[Problem]]:
+    """Apply ``[constants]`` then ``--set``; on failure keep checking against what there is."""
     problems: list[Problem] = []
-    if constants:
+    for values, prefix in ((dict(constants), "constants."), (overrides, "--set ")):
+        if not values:
+            continue
         try:
-            cfg = with_overrides(cfg, dict(constants))
+            cfg = with_overrides(cfg, values)
         except ScenarioError as exc:
-            return None, [dataclasses.replace(p, key=f"constants.{p.key}")
-                          for p in exc.problems]
-    if overrides:
-        try:
-            cfg = with_overrides(cfg, overrides)
-        except ScenarioError as exc:
-            return None, [dataclasses.replace(p, key=f"--set {p.key}") for p in exc.problems]
+            problems += [dataclasses.replace(p, key=f"{prefix}{p.key}") for p in exc.problems]
     return cfg, problems
 
 
 def _check_against(cfg: ExperimentConfig, label: str, scenario: ScenarioConfig,
-                   several: bool) -> list[Problem]:
+                   several: bool, skip: set[int]) -> list[Problem]:
     """Apply every parameter's levels (or range ends) to a base scenario; report failures."""
     problems: list[Problem] = []
     hint = f" (scenario '{label}')" if several else ""
     for k, p in enumerate(cfg.parameters):
-        if p.key == SCENARIO_FACTOR:
+        if p.key == SCENARIO_FACTOR or k in skip:
             continue
         for where, overrides in _trial_values(p, f"parameters.{k}"):
             try:
