@@ -52,7 +52,8 @@ ACTIVITIES: dict[str, str] = {
 
 SHOCK_KINDS: tuple[str, ...] = ("pandemic", "spending_shortfall", "restructuring")
 TARGETING: tuple[str, ...] = ("random", "most_connected", "least_served")
-NETWORK_KINDS: tuple[str, ...] = ("place", "complete", "edge_list")
+NETWORK_KINDS: tuple[str, ...] = ("place", "complete", "edge_list", "small_world")
+PEER_RULES: tuple[str, ...] = ("share", "count")
 DETAIL_LEVELS: tuple[str, ...] = ("kind_place", "kind", "none")
 
 _INF = float("inf")
@@ -165,10 +166,15 @@ class NetworkConfig:
     """The provider network through which peer influence flows."""
 
     kind: str = param("place", "Network generator: place-structured, complete (fully mixed, "
-                      "exposure = adopted share of all eligible providers) or a user edge list",
+                      "exposure = adopted share of all eligible providers), a user edge list, or "
+                      "a Watts-Strogatz small world over all providers (ignores places)",
                       choices=NETWORK_KINDS)
-    mean_degree: float = param(6.0, "Mean number of ties per provider (place generator)",
+    mean_degree: float = param(6.0, "Mean number of ties per provider (place generator; the "
+                               "small_world ring lattice uses it rounded down to an even k)",
                                unit="ties", range=(0.0, 1000.0))
+    rewiring: float = param(0.1, "Share of ring-lattice ties rewired to a random provider "
+                            "(small_world generator)", unit="share", range=(0.0, 1.0),
+                            source="Watts & Strogatz (1998), Nature 393:440")
     within_place_share: float = param(0.8, "Share of ties that stay within a provider's place",
                                       unit="share", range=(0.0, 1.0))
     within_kind_share: float = param(0.5, "Share of within-place ties that stay within the "
@@ -195,6 +201,11 @@ class AdoptionConfig:
                           "neighbours (Bass q analogue)", unit="1/month", range=(0.0, 1.0),
                           source="assumption, tuned with p_external (Bass q = 0.38/yr = "
                           "0.03/month for adoption itself)")
+    peer_rule: str = param("share", "How adopting neighbours raise the monthly awareness "
+                           "chance: 'share' = p + q x (weighted share of neighbours adopted), the "
+                           "discrete Bass form; 'count' = 1 - (1 - p)(1 - q)^a, a = weighted "
+                           "number of neighbours adopted (independent contacts, SI contagion)",
+                           choices=PEER_RULES)
     instant: bool = param(False, "Skip the decision stages: an aware provider adopts at once and "
                           "goes straight to sustained (the Bass classroom case)")
     susceptible_share: float = param(1.0, "Share of eligible providers that could ever adopt "

@@ -123,9 +123,13 @@ class SpreadModel(mesa.Model):
         self.degree = (np.diff(self.adjacency.indptr) if self.adjacency is not None
                        else np.full(n, n - 1))
         self._base_bridging = self._count_bridging()
+        self._tie_weight = self._row_sums()
         self._group = self._groups(skeleton)
+        self._count_index = (np.arange(j)[None, :] * len(self._group[1])  # (N, J) bin of code 0
+                             + self._group[0][:, None]) * rules.N_CODES
         self._shock_rng = gen["shocks"]
-        Provider.create_agents(self, n, np.arange(n))
+        for i in range(n):  # not Provider.create_agents: its weak-ref AgentSet costs 2 us/agent
+            Provider(self, i)
         self.innovator_agents = [
             Innovator(self, c, i, np.random.default_rng(
                 np.random.SeedSequence(self.streams["innovators"].entropy,
@@ -152,6 +156,8 @@ class SpreadModel(mesa.Model):
             return None
         if spec.kind == "edge_list":
             return net.load_edges(spec.edges_file, skeleton)
+        if spec.kind == "small_world":
+            return net.small_world(len(skeleton.ids), int(spec.mean_degree), spec.rewiring, rng)
         return net.place_network(skeleton, spec, self.cfg.system.n_places, rng)
 
     def _groups(self, skeleton: Skeleton) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -211,6 +217,7 @@ class SpreadModel(mesa.Model):
                 if self.adjacency is not None:
                     self.adjacency = net.drop_ties(self.adjacency, s.tie_churn, self._shock_rng)
                     self._base_bridging = self._count_bridging()
+                    self._tie_weight = self._row_sums()
                 keep = self._shock_rng.random(len(self.tie_w)) >= s.tie_churn
                 self.tie_a, self.tie_b, self.tie_w = (self.tie_a[keep], self.tie_b[keep],
                                                       self.tie_w[keep])
@@ -222,28 +229,37 @@ class SpreadModel(mesa.Model):
         cfg, a, inn, fx = self.cfg, self.cfg.adoption, self.innovations, self.effects
         s = self.state
         u = self.rng.random((2, self.n_providers, self.n_innovations))
-        self.exposure = exp = rules.exposure(self.adjacency, self.adopted, self.eligible,
-                                             self.tie_a, self.tie_b, self.tie_w)
+        num, deg = rules.neighbour_sums(self.adjacency, self.adopted, self.eligible, self.tie_a,
+                                        self.tie_b, self.tie_w, self._tie_weight)
+        self.exposure = exp = rules.share_of(num, deg)
         available = (inn.arrival <= month) & ~self.withdrawn
         new = s.copy()
-        push = 1.0 - (1.0 - fx.push) * (1.0 - self.innovator_push)
-        p_aware = rules.awareness_probability(a.p_external, a.q_peer, exp, push)
+        if self.hub_agents or self.innovator_agents:
+            push = 1.0 - (1.0 - fx.push) * (1.0 - self.innovator_push)
+        else:  # nothing pushes (adding 0.0 would change no value)
+            push = 0.0
+        if a.peer_rule == "count":
+            p_aware = rules.awareness_probability_count(a.p_external, a.q_peer, num, push)
+        else:
+            p_aware = rules.awareness_probability(a.p_external, a.q_peer, exp, push)
         hit = (s == rules.UNAWARE) & available & (u[0] < p_aware)
         new[hit] = rules.SUSTAINED if a.instant else rules.AWARE
         if not a.instant:
             self._decide(s, new, u, exp, available, month)
-        routine = (month - self.entered) >= a.routinised_after_months
-        hazard = rules.abandonment_hazard(
-            a.abandonment_monthly, a.abandonment_per_complex_domain, inn.complex_domains,
-            routine, a.routinised_factor,
-            cfg.hub_effects.coproduction_abandonment_cut * fx.coproduction,
-            self.cliff_until > month, a.funding_cliff_multiplier)
-        new[(s == rules.SUSTAINED) & (u[0] < hazard)] = rules.ABANDONED
+        sustained = s == rules.SUSTAINED if a.abandonment_monthly > 0 else None
+        if sustained is not None and sustained.any():  # else the hazard is zero everywhere
+            routine = (month - self.entered) >= a.routinised_after_months
+            hazard = rules.abandonment_hazard(
+                a.abandonment_monthly, a.abandonment_per_complex_domain, inn.complex_domains,
+                routine, a.routinised_factor,
+                cfg.hub_effects.coproduction_abandonment_cut * fx.coproduction,
+                self.cliff_until > month, a.funding_cliff_multiplier)
+            new[sustained & (u[0] < hazard)] = rules.ABANDONED
         changed = new != s
         self.entered[changed] = month + 1
         self.state = new
         self.adopted = rules.adopted_matrix(new)
-        self.ever_adopted |= self.adopted.astype(bool)
+        np.logical_or(self.ever_adopted, self.adopted, out=self.ever_adopted)
 
     def _decide(self, s: np.ndarray, new: np.ndarray, u: np.ndarray, exp: np.ndarray,
                 available: np.ndarray, month: int) -> None:
@@ -258,26 +274,32 @@ class SpreadModel(mesa.Model):
         finish = rules.completion_probability(a.evaluation_months
                                               * (1 - fx.coordination_speedup * support))
         done = (s == rules.EVALUATING) & available & (u[0] < col(finish))
-        if done.any():
-            compat = np.clip(inn.compatibility + fx.coproduction_compatibility
-                             * eff.coproduction + col(eff.fit_bonus), 0, 1)
+        # The rules below are evaluated only for the pairs they concern (r, c = provider,
+        # innovation), which gives the same values as whole (N, J) arrays at a fraction of the cost.
+        r, c = np.nonzero(done)
+        if len(r):
+            compat = np.clip(inn.compatibility[c] + fx.coproduction_compatibility
+                             * eff.coproduction[c] + eff.fit_bonus[r], 0, 1)
             logit = rules.decision_logit(
-                a, np.clip(inn.relative_advantage + eff.ra_bonus, 0, 1), compat,
-                inn.complexity, inn.trialability, inn.observability,
-                inn.cost * (1 - col(eff.relief)), inn.aligned,
-                np.clip(pop.absorptive + eff.education, 0, 1), slack, pop.tension,
-                self.endorsement, pop.champion, exp, pop.threshold, support)
-            adopt = u[1] < rules.logistic(logit)
-            new[done & adopt] = rules.IMPLEMENTING
-            new[done & ~adopt] = rules.REJECTED
-        months = a.implementation_months * (0.5 + inn.complexity)[None, :] * col(
-            1 - 0.5 * fx.coordination_speedup * support)
-        done = (s == rules.IMPLEMENTING) & (u[0] < rules.completion_probability(months))
-        fail = u[1] < rules.failure_probability(a.failure_probability, inn.complexity[None, :],
-                                                col(slack), col(support),
-                                                fx.coordination_failure_cut)
-        new[done & ~fail] = rules.SUSTAINED
-        new[done & fail] = rules.FAILED
+                a, np.clip(inn.relative_advantage + eff.ra_bonus, 0, 1)[c], compat,
+                inn.complexity[c], inn.trialability[c], inn.observability[c],
+                inn.cost[c] * (1 - eff.relief[r]), inn.aligned[c],
+                np.clip(pop.absorptive + eff.education, 0, 1)[r], slack[r], pop.tension[r],
+                self.endorsement[r], pop.champion[r], exp[r, c], pop.threshold[r], support[r],
+                pairs=True)
+            adopt = u[1, r, c] < rules.logistic(logit)
+            new[r[adopt], c[adopt]] = rules.IMPLEMENTING
+            new[r[~adopt], c[~adopt]] = rules.REJECTED
+        r, c = np.nonzero(s == rules.IMPLEMENTING)
+        if len(r):
+            months = a.implementation_months * (0.5 + inn.complexity[c]) * (
+                1 - 0.5 * fx.coordination_speedup * support[r])
+            done = u[0, r, c] < rules.completion_probability(months)
+            fail = u[1, r, c] < rules.failure_probability(
+                a.failure_probability, inn.complexity[c], slack[r], support[r],
+                fx.coordination_failure_cut)
+            new[r[done & ~fail], c[done & ~fail]] = rules.SUSTAINED
+            new[r[done & fail], c[done & fail]] = rules.FAILED
         new[(s == rules.REJECTED) & available & (u[0] < a.reconsider_rate)] = rules.AWARE
 
     # -- brokered ties ------------------------------------------------------------------------
@@ -293,6 +315,12 @@ class SpreadModel(mesa.Model):
             keep = self.tie_w >= MIN_TIE_WEIGHT
             self.tie_a, self.tie_b, self.tie_w = self.tie_a[keep], self.tie_b[keep], \
                 self.tie_w[keep]
+
+    def _row_sums(self) -> np.ndarray | None:
+        """Total tie weight of each provider in the (base) network."""
+        if self.adjacency is None:
+            return None
+        return np.asarray(self.adjacency.sum(axis=1)).ravel()
 
     def _count_bridging(self) -> int:
         if self.adjacency is None:
@@ -312,18 +340,17 @@ class SpreadModel(mesa.Model):
                      / max(self.eligible.sum(), 1))
 
     def _record(self) -> None:
-        group = self._group[0]
         n_groups = len(self._group[1])
-        j = np.arange(self.n_innovations)
-        idx = (j[None, :] * n_groups + group[:, None]) * rules.N_CODES + self.state
-        counts = np.bincount(idx.ravel(), minlength=self.n_innovations * n_groups * rules.N_CODES)
+        counts = np.bincount((self._count_index + self.state).ravel(),
+                             minlength=self.n_innovations * n_groups * rules.N_CODES)
         self._counts.append(counts.reshape(self.n_innovations, n_groups, rules.N_CODES)
                             .astype(np.int32))
         for k, hub in enumerate(self.hub_agents):
             self._hub_log.append((self.steps, k, hub.hours.copy(), dict(hub.record)))
         sk = self.population.skeleton
         brokered_bridging = ((sk.place[self.tie_a] != sk.place[self.tie_b])
-                             | (sk.kind[self.tie_a] != sk.kind[self.tie_b])).sum()
+                             | (sk.kind[self.tie_a] != sk.kind[self.tie_b])).sum() if len(
+                                 self.tie_a) else 0
         base = self.adjacency.nnz // 2 if self.adjacency is not None else 0
         live = self.eligible & ((self.innovations.arrival <= self.month) & ~self.withdrawn)
         mean_exp = float(self.exposure[live].mean()) if live.any() else 0.0

@@ -77,6 +77,51 @@ def place_network(skeleton: Skeleton, spec: NetworkConfig, n_places: int,
     return _symmetric(src, dst, np.ones(n_edges), n)
 
 
+def small_world(n: int, k: int, rewiring: float, rng: np.random.Generator) -> sp.csr_array:
+    """Watts-Strogatz small world, vectorised: a ring lattice with each tie rewired w.p. ``p``.
+
+    Providers sit on a ring in index order, each tied to its ``k // 2`` nearest neighbours on
+    either side. Each lattice tie ``(u, u + j)`` is rewired with probability ``rewiring`` to
+    ``(u, w)``, ``w`` uniform among the other providers; a rewired tie that would duplicate
+    another tie is drawn again (as in :func:`networkx.watts_strogatz_graph`, which does this
+    one tie at a time), so the network keeps exactly ``n * (k // 2)`` ties. ``k >= n - 1``
+    gives the complete network (nothing can be rewired), as networkx does.
+
+    Args:
+        n: Number of providers.
+        k: Lattice degree (rounded down to an even number).
+        rewiring: Rewiring probability ``p`` in [0, 1].
+        rng: Generator (the model's network stream).
+
+    Returns:
+        Symmetric N x N CSR adjacency with unit weights.
+    """
+    half = k // 2
+    if n < 2 or half == 0:
+        return sp.csr_array((n, n), dtype=np.float64)
+    if k >= n - 1:
+        return sp.csr_array(np.ones((n, n)) - np.eye(n))
+    src = np.repeat(np.arange(n, dtype=np.int64), half)
+    dst = (src + np.tile(np.arange(1, half + 1, dtype=np.int64), n)) % n
+    moved = rng.random(len(src)) < rewiring
+    todo = np.flatnonzero(moved)
+    for _ in range(1000):  # duplicates are rare (about k / n of the rewired ties); redraw them
+        if not len(todo):
+            break
+        w = rng.integers(0, n - 1, len(todo))
+        dst[todo] = w + (w >= src[todo])  # any provider but the tie's own end
+        todo = _losers(np.minimum(src, dst) * n + np.maximum(src, dst), moved)
+    return _symmetric(src, dst, np.ones(len(src)), n)
+
+
+def _losers(key: np.ndarray, rewired: np.ndarray) -> np.ndarray:
+    """Rewired ties that duplicate another tie (a lattice tie, or a rewired one listed earlier)."""
+    order = np.lexsort((np.arange(len(key)), rewired, key))  # per key: lattice first, then order
+    same = np.zeros(len(key), dtype=bool)
+    same[order[1:]] = key[order[1:]] == key[order[:-1]]
+    return np.flatnonzero(same)
+
+
 def _symmetric(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, n: int) -> sp.csr_array:
     """Undirected CSR adjacency from edge lists; drops self-loops, keeps the max weight."""
     keep = (dst >= 0) & (src != dst)

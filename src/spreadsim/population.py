@@ -85,8 +85,8 @@ def generate_skeleton(cfg: ScenarioConfig) -> Skeleton:
         for k, name in enumerate(KINDS):
             count = getattr(cfg.providers, name).count
             idx = np.arange(count)
-            ids += [f"S{s + 1:02d}-{name}-{i + 1:04d}" for i in idx] if n_sys > 1 else [
-                f"{name}-{i + 1:04d}" for i in idx]
+            prefix = f"S{s + 1:02d}-{name}-" if n_sys > 1 else f"{name}-"
+            ids += [f"{prefix}{i:04d}" for i in range(1, count + 1)]  # Python ints format fast
             kind.append(np.full(count, k, dtype=np.int8))
             place.append((s * n_pl + idx % n_pl).astype(np.int32))
             system.append(np.full(count, s, dtype=np.int32))

@@ -76,8 +76,8 @@ def test_out_of_range_is_rejected_not_clamped() -> None:
 def test_bad_choice_lists_the_choices() -> None:
     text = str(load_error(BAD / "bad_choice.toml"))
     assert str(BAD / "bad_choice.toml") in text
-    assert ("network.kind: expected one of 'place', 'complete', 'edge_list', "
-            "got 'smallworld'") in text
+    assert ("network.kind: expected one of 'place', 'complete', 'edge_list', 'small_world', "
+            "got 'smallworld' (did you mean 'small_world'?)") in text
 
 
 def test_problems_in_arrays_of_tables_use_zero_based_indices() -> None:

@@ -26,6 +26,46 @@ def adopted_matrix(state: np.ndarray) -> np.ndarray:
     return ((state == IMPLEMENTING) | (state == SUSTAINED)).astype(np.float64)
 
 
+def neighbour_sums(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible: np.ndarray,
+                   extra_rows: np.ndarray | None = None, extra_cols: np.ndarray | None = None,
+                   extra_weights: np.ndarray | None = None,
+                   degree: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted number of adopting neighbours per provider and innovation, and tie strength.
+
+    Args:
+        adjacency: Symmetric N x N weights, or ``None`` for a fully mixed system, where every
+            eligible provider is everyone's neighbour (the Bass mean field).
+        adopted: (N, J) 0/1 matrix from :func:`adopted_matrix`.
+        eligible: (N, J) bool, used only by the mean field.
+        extra_rows, extra_cols, extra_weights: Extra undirected ties (hub-brokered), as parallel
+            arrays of endpoints and weights, added on top of ``adjacency``.
+        degree: ``adjacency``'s row sums if already known (saves recomputing them every step).
+
+    Returns:
+        ``(adopted_weight, tie_weight)``: (N, J) summed weights of ties to adopters, and the
+        total tie weight of each provider, (N,), or (N, J) for the mean field (eligible count).
+    """
+    n = adopted.shape[0]
+    if adjacency is None:
+        num = np.broadcast_to(adopted.sum(axis=0), adopted.shape)
+        return num, np.broadcast_to(eligible.sum(axis=0), adopted.shape)
+    deg = np.asarray(adjacency.sum(axis=1)).ravel() if degree is None else degree
+    num = adjacency @ adopted
+    if extra_rows is not None and len(extra_rows):
+        # both ends of every extra tie, summed with one flat bincount (np.add.at on rows of a
+        # 2-D array, or building a sparse matrix each step, costs several times more)
+        j = adopted.shape[1]
+        ends = np.concatenate([extra_rows, extra_cols])
+        others = np.concatenate([extra_cols, extra_rows])
+        w = np.concatenate([extra_weights, extra_weights])
+        flat = (ends[:, None] * j + np.arange(j)).ravel()
+        num = num + np.bincount(flat, (w[:, None] * adopted[others]).ravel(),
+                                n * j).reshape(n, j)
+        deg = deg + np.bincount(extra_rows, extra_weights, n) + np.bincount(
+            extra_cols, extra_weights, n)
+    return num, deg
+
+
 def exposure(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible: np.ndarray,
              extra_rows: np.ndarray | None = None, extra_cols: np.ndarray | None = None,
              extra_weights: np.ndarray | None = None) -> np.ndarray:
@@ -42,19 +82,15 @@ def exposure(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible: np.n
     Returns:
         (N, J) exposures in [0, 1]; 0 for providers without ties.
     """
-    n = adopted.shape[0]
-    if adjacency is None:
-        m = eligible.sum(axis=0)
-        share = adopted.sum(axis=0) / np.maximum(m, 1)
-        return np.broadcast_to(share, adopted.shape).copy()
-    num = adjacency @ adopted
-    deg = np.asarray(adjacency.sum(axis=1)).ravel()
-    if extra_rows is not None and len(extra_rows):
-        w = extra_weights[:, None]
-        np.add.at(num, extra_rows, w * adopted[extra_cols])
-        np.add.at(num, extra_cols, w * adopted[extra_rows])
-        deg = deg + np.bincount(extra_rows, extra_weights, n) + np.bincount(
-            extra_cols, extra_weights, n)
+    num, deg = neighbour_sums(adjacency, adopted, eligible, extra_rows, extra_cols,
+                              extra_weights)
+    return share_of(num, deg)
+
+
+def share_of(num: np.ndarray, deg: np.ndarray) -> np.ndarray:
+    """``num / deg`` row by row (0 where ``deg`` is 0): exposure from :func:`neighbour_sums`."""
+    if deg.ndim == num.ndim:  # mean field: (N, J) eligible counts
+        return num / np.maximum(deg, 1)
     return num / np.where(deg > 0, deg, 1.0)[:, None]
 
 
@@ -66,6 +102,21 @@ def awareness_probability(p_external: float, q_peer: float, exposure_: np.ndarra
     model: each non-adopter adopts with probability ``p + q * N(t-1) / m``.
     """
     return np.minimum(1.0, p_external + q_peer * exposure_ + push)
+
+
+def awareness_probability_count(p_external: float, q_peer: float, adopted_neighbours: np.ndarray,
+                                push: np.ndarray) -> np.ndarray:
+    """Monthly chance of awareness with independent contacts: ``1 - (1-p)(1-q)^a (1-push)``.
+
+    ``a`` is the (weighted) number of adopting neighbours: each tie to an adopter is an
+    independent chance ``q`` of passing the innovation on (SI contagion on a network), the
+    background and hub push are further independent chances.
+    """
+    if q_peer >= 1.0:
+        stay = np.where(adopted_neighbours > 0, 0.0, 1.0)
+    else:  # (1 - q)^a as exp(a log(1 - q)): several times faster than a float power
+        stay = np.exp(np.log1p(-q_peer) * adopted_neighbours)
+    return 1.0 - (1.0 - p_external) * stay * (1.0 - push)
 
 
 def consider_probability(rate: float, slack: np.ndarray, tension: np.ndarray,
@@ -119,7 +170,8 @@ def decision_logit(a, ra: np.ndarray, compat: np.ndarray, complexity: np.ndarray
                    trial: np.ndarray, observ: np.ndarray, cost: np.ndarray, aligned: np.ndarray,
                    absorptive: np.ndarray, slack: np.ndarray, tension: np.ndarray,
                    endorsement: np.ndarray, champion: np.ndarray, exposure_: np.ndarray,
-                   threshold: np.ndarray, support: np.ndarray) -> np.ndarray:
+                   threshold: np.ndarray, support: np.ndarray, *,
+                   pairs: bool = False) -> np.ndarray:
     """Log-odds that an evaluating provider decides to adopt (DOMAIN section 5).
 
     Args:
@@ -129,11 +181,18 @@ def decision_logit(a, ra: np.ndarray, compat: np.ndarray, complexity: np.ndarray
         absorptive, slack, tension, endorsement, champion, threshold, support: (N,) provider
             attributes; ``support`` is hub coordination support in [0, 1].
         exposure_: (N, J) exposure to adopting neighbours.
+        pairs: If true, every array argument holds one value per (provider, innovation) pair
+            instead (all of length K, e.g. gathered with ``np.nonzero``) and nothing is
+            broadcast; each value is the same as the matching entry of the (N, J) result.
 
     Returns:
-        (N, J) log-odds. Innovation terms broadcast over providers and vice versa.
+        (N, J) log-odds (or (K,) with ``pairs``). Innovation terms broadcast over providers and
+        vice versa.
     """
-    col = lambda v: np.asarray(v, dtype=np.float64)[:, None]  # noqa: E731
+    if pairs:
+        col = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
+    else:
+        col = lambda v: np.asarray(v, dtype=np.float64)[:, None]  # noqa: E731
     x = (a.intercept + a.beta_relative_advantage * ra - a.beta_complexity * complexity
          + a.beta_trialability * trial + a.beta_observability * observ
          + a.beta_aligned * aligned)
