@@ -34,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="run again the runs recorded as failed")
     p.add_argument("--chunk-size", type=int, default=None, metavar="N",
                    help="runs per task (default: adapted to the run time)")
+    p.add_argument("--commit-seconds", type=float, default=1.0, metavar="S",
+                   help="commit finished runs to disk at least every S seconds (default 1); a "
+                   "crash loses the runs in flight and at most S seconds of finished ones")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: only on a terminal)")
     p.set_defaults(func=main)
@@ -53,6 +56,7 @@ def main(args: argparse.Namespace) -> int:
     result = run_experiment(experiment, jobs=args.jobs, dask=args.dask, out=out,
                             force=args.force, progress=args.progress,
                             chunk_size=args.chunk_size, retry_errors=args.retry_errors,
+                            commit_seconds=args.commit_seconds,
                             command=["spreadsim", *sys.argv[1:]])
     print(result.summary())
     if result.errors:

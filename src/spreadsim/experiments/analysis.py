@@ -296,8 +296,14 @@ def analyse(folder: str | os.PathLike[str], outcomes: Sequence[str] | None = Non
     if figures:
         from spreadsim.experiments.figures import draw_all
 
-        result.figures = draw_all(out, runs, info, result.tables, outcomes[:FIGURE_OUTCOMES],
-                                  Path(folder))
+        drawable = []
+        for o in outcomes[:FIGURE_OUTCOMES]:
+            if ok_runs(runs)[o].notna().any():
+                drawable.append(o)
+            else:
+                result.notes.append(f"{o}: no run has a value (e.g. t50 not reached within the "
+                                    "horizon), so it has no figures")
+        result.figures = draw_all(out, runs, info, result.tables, drawable, Path(folder))
     (out / "analysis.json").write_text(json.dumps(
         {"tables": {n: f"{n}.csv" for n in result.tables}, "figures": result.figures,
          "notes": result.notes, "outcomes": outcomes}, indent=2), encoding="utf-8")

@@ -31,7 +31,7 @@ from spreadsim.experiments.executors import Backend, execute, open_backend
 from spreadsim.experiments.loading import Experiment, load_experiment
 from spreadsim.experiments.worker import ChunkResult, ModelHook, Task, run_chunk
 
-#: Commit finished runs at least this often (seconds) ...
+#: Commit finished runs at least this often (seconds; ``commit_seconds``) ...
 FLUSH_SECONDS = 1.0
 #: ... or when this many are waiting.
 FLUSH_RUNS = 5000
@@ -94,7 +94,8 @@ def run_experiment(experiment: Experiment | str | os.PathLike[str], *, jobs: int
                    force: bool = False, progress: bool | None = None,
                    overrides: Mapping[str, object] | None = None,
                    model: ModelHook | None = None, chunk_size: int | None = None,
-                   retry_errors: bool = False, command: list[str] | None = None) -> SweepResult:
+                   retry_errors: bool = False, commit_seconds: float = FLUSH_SECONDS,
+                   command: list[str] | None = None) -> SweepResult:
     """Run (or resume) an experiment and store its results in a folder.
 
     Args:
@@ -113,6 +114,8 @@ def run_experiment(experiment: Experiment | str | os.PathLike[str], *, jobs: int
             :mod:`spreadsim.experiments.hooks`); it must be importable by the workers.
         chunk_size: Runs per task (default: adapted so a task takes about 0.3 s).
         retry_errors: Run again the runs recorded with status "error".
+        commit_seconds: Commit finished runs at least this often; a crash loses the runs in
+            flight and at most this many seconds of finished ones.
         command: Command line recorded in ``sweep.json``.
 
     Returns:
@@ -123,6 +126,8 @@ def run_experiment(experiment: Experiment | str | os.PathLike[str], *, jobs: int
     elif overrides:
         raise SpreadsimError("overrides apply when loading an experiment file; pass them to "
                              "load_experiment")
+    if not commit_seconds >= 0:
+        raise SpreadsimError(f"--commit-seconds: expected a number >= 0, got {commit_seconds}")
     if chunk_size is not None and chunk_size < 1:
         raise SpreadsimError(f"chunk_size: expected a positive integer, got {chunk_size}")
     t0 = time.perf_counter()
@@ -136,7 +141,7 @@ def run_experiment(experiment: Experiment | str | os.PathLike[str], *, jobs: int
     reps = cfg.experiment.replications
     done = st.done_mask(folder, len(design), reps, retry_errors)
     total, skipped = done.size, int(done.sum())
-    writer = _Writer(store, experiment)
+    writer = _Writer(store, experiment, commit_seconds)
     label = "nothing run"
     if skipped < total:
         label = _run_remaining(experiment, design, done, writer, store, jobs, dask, progress,
@@ -176,7 +181,8 @@ def _run_remaining(experiment: Experiment, design: pd.DataFrame, done: np.ndarra
             on_done(task, _failed(task, message))
 
         try:
-            execute(backend, planner.tasks(), run_chunk, on_done, on_error, writer.tick)
+            execute(backend, planner.tasks(), run_chunk, on_done, on_error, writer.tick,
+                    max(0.05, min(0.5, writer.every)))
         finally:
             writer.flush()
         return backend.label
@@ -266,8 +272,9 @@ def _failed(task: Task, message: str) -> ChunkResult:
 class _Writer:
     """Collects finished rows and commits them as batches, by time or by count."""
 
-    def __init__(self, store: st.Store, experiment: Experiment) -> None:
+    def __init__(self, store: st.Store, experiment: Experiment, every: float) -> None:
         self.store = store
+        self.every = every
         cfg = experiment.config
         outcomes = list(store.info["outcomes"])
         pairs = ([f"cf_{o}" for o in outcomes] + [f"diff_{o}" for o in outcomes]
@@ -291,7 +298,7 @@ class _Writer:
             self.flush()
 
     def tick(self) -> None:
-        if self.rows_pending and time.monotonic() - self.last >= FLUSH_SECONDS:
+        if self.rows_pending and time.monotonic() - self.last >= self.every:
             self.flush()
 
     def flush(self) -> None:
