@@ -48,13 +48,13 @@ def test_grid_is_every_combination() -> None:
 
 def test_list_design_zips_levels() -> None:
     params = (ParameterConfig(key="a.x", name="x", levels=(1.0, 0.0, 0.5)),
-              ParameterConfig(key="a.y", name="y", levels=(0.0, 1.0, 0.5),
-                              linked=(("a.z", (10, 20, 30)),)))
+              ParameterConfig(key="a.y", name="y", levels=(0.0, 1.0, 0.0),
+                              linked=(("a.z", (10, 20, 30)),)))  # repeats are fine in a list
     cfg = ExperimentConfig(parameters=params, design=DesignConfig(kind="list"))
     d = make_design(cfg)
     assert d[["x", "y", "a.z"]].values.tolist() == [[1.0, 0.0, 10], [0.0, 1.0, 20],
-                                                    [0.5, 0.5, 30]]
-    assert Points(cfg, d)[1] == (None, {"a.x": 0.0, "a.y": 1.0, "a.z": 20})
+                                                    [0.5, 0.0, 30]]
+    assert Points(cfg, d)[2] == (None, {"a.x": 0.5, "a.y": 0.0, "a.z": 30})
 
 
 @pytest.mark.parametrize(("kind", "points", "expected"), [

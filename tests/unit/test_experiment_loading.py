@@ -148,7 +148,8 @@ points = 100
      " (one kind), got [1.0, 'x']"),
     (('levels = [1.0, 3.0]', 'levels = []'), "parameters.0.levels: expected a non-empty array"),
     (('levels = [1.0, 3.0]', 'levels = [1.0, 1.0]'),
-     "parameters.0.levels: expected distinct values, got [1.0, 1.0]"),
+     "parameters.0.levels: expected distinct values (only a list design may repeat levels), "
+     "got [1.0, 1.0]"),
     (('levels = [1.0, 3.0]', 'levels = [1.0, 300.0]'),
      "parameters.0.levels.1: expected a number in [0.0, 100.0], got 300.0 (for "
      "hubs.*.core_fte)"),

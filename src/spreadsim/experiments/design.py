@@ -64,13 +64,22 @@ class Factor:
         p = self.config
         if p.levels or p.distribution == "integer":
             values = list(p.levels) if p.levels else list(range(int(p.low), int(p.high) + 1))
-            idx = np.minimum((np.asarray(u) * len(values)).astype(np.int64), len(values) - 1)
-            return [values[i] for i in idx]
+            return [values[i] for i in _bucket(u, len(values))]
         if p.distribution == "loguniform":
             dist = stats.loguniform(p.low, p.high)
         else:
             dist = stats.uniform(loc=p.low, scale=p.high - p.low)
         return [float(v) for v in dist.ppf(np.asarray(u, dtype=float))]
+
+
+    def level_index(self, u: np.ndarray) -> np.ndarray:
+        """Index of the level at unit-cube coordinates ``u`` (factors with levels)."""
+        return _bucket(u, len(self.config.levels))
+
+
+def _bucket(u: np.ndarray, k: int) -> np.ndarray:
+    """``floor(u * k)``, with ``u = 1`` in the last of the ``k`` buckets."""
+    return np.minimum((np.asarray(u) * k).astype(np.int64), k - 1)
 
 
 def factors(cfg: ExperimentConfig) -> list[Factor]:
@@ -128,33 +137,33 @@ def unit_sample(cfg: ExperimentConfig) -> np.ndarray | None:
 def make_design(cfg: ExperimentConfig) -> pd.DataFrame:
     """The design table: one row per point.
 
-    Columns: ``design_index``; one column per parameter (its values); one per linked key
-    (named by the key); and, for sampled designs, ``unit.<name>`` coordinates.
+    Columns: ``design_index``; one column per parameter (its values; a ``scenario`` parameter
+    shows each scenario file's name); one per linked key (named by the key); and, for sampled
+    designs, ``unit.<name>`` coordinates.
     """
     fs = factors(cfg)
     unit = unit_sample(cfg)
-    columns: dict[str, Any] = {}
+    n = count_points(cfg)
     if unit is not None:
-        for j, f in enumerate(fs):
-            columns[f.name] = f.from_unit(unit[:, j])
+        values = {f.name: f.from_unit(unit[:, j]) for j, f in enumerate(fs)}
+        index = {f.name: f.level_index(unit[:, j]) for j, f in enumerate(fs) if f.config.levels}
     elif cfg.design.kind == "list":
-        columns = {f.name: list(f.config.levels) for f in fs}
+        index = {f.name: np.arange(n) for f in fs}
+        values = {f.name: list(f.config.levels) for f in fs}
     else:
         grids = [f.levels(cfg.design.grid_levels) for f in fs]
         mesh = np.meshgrid(*[np.arange(len(g)) for g in grids], indexing="ij") if fs else []
-        columns = {f.name: [g[i] for i in m.ravel()] for f, g, m in zip(fs, grids, mesh,
-                                                                         strict=True)}
-    for f in fs:
-        if f.key == SCENARIO_FACTOR:  # store the scenario's label, not its path
-            columns[f.name] = [Path(v).stem for v in columns[f.name]]
-    n = count_points(cfg)
+        index = {f.name: m.ravel() for f, m in zip(fs, mesh, strict=True)}
+        values = {f.name: [g[i] for i in m.ravel()] for f, g, m in zip(fs, grids, mesh,
+                                                                        strict=True)}
     table = pd.DataFrame({"design_index": np.arange(n, dtype=np.int64)})
     for f in fs:
-        table[f.name] = _column(columns[f.name])
-        for key, values in f.config.linked:
-            at = {Path(v).stem if f.key == SCENARIO_FACTOR else v: i
-                  for i, v in enumerate(f.config.levels)}
-            table[key] = _column([values[at[v]] for v in columns[f.name]])
+        column = values[f.name]
+        if f.key == SCENARIO_FACTOR:  # store the scenario's name, not its path
+            column = [Path(v).stem for v in column]
+        table[f.name] = _column(column)
+        for key, linked in f.config.linked:
+            table[key] = _column([linked[i] for i in index[f.name]])
     if unit is not None:
         for j, f in enumerate(fs):
             table[UNIT + f.name] = unit[:, j]

@@ -258,8 +258,6 @@ def _check_levels(levels: Any, key: str) -> list[Problem]:
         return [Problem(key, what, levels)]
     if kinds == {"number"} and not all(math.isfinite(v) for v in levels):
         return [Problem(key, "finite numbers", levels)]
-    if len(set(map(repr, levels))) != len(levels):
-        return [Problem(key, "distinct values", levels)]
     return []
 
 
@@ -391,6 +389,11 @@ def _check_design(cfg: ExperimentConfig, data: Mapping[str, Any]) -> list[Proble
         if len(lengths) > 1:
             problems.append(Problem("parameters", "the same number of levels for every "
                                     "parameter of a list design", sorted(lengths)))
+    if d.kind != "list":
+        for k, p in enumerate(params):
+            if len(set(map(repr, p.levels))) != len(p.levels):
+                problems.append(Problem(f"parameters.{k}.levels", "distinct values (only a "
+                                        "list design may repeat levels)", list(p.levels)))
     if d.second_order and d.kind != "sobol":
         problems.append(Problem("design.second_order", "false unless design.kind = 'sobol'",
                                 True))
