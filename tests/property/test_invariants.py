@@ -6,6 +6,7 @@ network, hub and shock parameters drawn within their declared ranges.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -161,8 +162,8 @@ def test_hub_without_hours_does_nothing(cfg: ScenarioConfig, seed: int) -> None:
     while m.running:
         m.step()
         fx = m.effects
-        for name in fx.__slots__:
-            assert not getattr(fx, name).any(), name
+        for f in dataclasses.fields(fx):
+            assert not getattr(fx, f.name).any(), f.name
         assert m.hub_agents[0].hours.sum() == 0
         assert len(m.tie_w) == 0
         if not cfg.shocks:
