@@ -69,3 +69,13 @@ def fail_when_negative(cfg: ScenarioConfig, values: Mapping[str, Any],
     if x < 0:
         raise ValueError(f"x1 = {x} is negative")
     return {"y": x}
+
+
+#: Coefficients of :func:`linear`.
+LINEAR_COEFFICIENTS = {"x1": 1.0, "x2": -2.0, "x3": 0.0}
+
+
+def linear(cfg: ScenarioConfig, values: Mapping[str, Any], seed: int | np.random.SeedSequence,
+           replication: int) -> dict[str, float]:
+    """``y = x1 - 2 x2 + 0 x3``: every elementary effect is exact (Morris sigma = 0)."""
+    return {"y": float(sum(c * float(values[k]) for k, c in LINEAR_COEFFICIENTS.items()))}
