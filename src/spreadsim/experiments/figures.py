@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from spreadsim.experiments.analysis import binned, is_continuous, marginal_means, ok_runs
 
@@ -111,6 +112,9 @@ def parameter_figure(runs: pd.DataFrame, params: Sequence[str], outcome: str,
         if ticks is not None:
             ax.set_xticks(range(len(ticks)), ticks, rotation=30 if max(map(len, ticks)) > 8
                           else 0, ha="right" if max(map(len, ticks)) > 8 else "center")
+        elif np.nanmax(np.abs(x_all)) >= 10_000:  # money: 250,000 rather than 0.25 x 1e6
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.tick_params(axis="x", labelrotation=20)
         ax.set_xlabel(_label(p))
         ax.set_ylabel(_label(outcome))
         ax.grid(alpha=0.3)
