@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 
 from spreadsim import network as net
-from spreadsim.agents import Hub, HubEffects, Innovator, Provider
+from spreadsim.agents import Hub, HubEffects, Innovator, create_providers
 from spreadsim.config import KINDS, ScenarioConfig
 from spreadsim.mechanisms import adoption as rules
 from spreadsim.mechanisms import shocks as shock_rules
@@ -128,8 +128,7 @@ class SpreadModel(mesa.Model):
         self._count_index = (np.arange(j)[None, :] * len(self._group[1])  # (N, J) bin of code 0
                              + self._group[0][:, None]) * rules.N_CODES
         self._shock_rng = gen["shocks"]
-        for i in range(n):  # not Provider.create_agents: its weak-ref AgentSet costs 2 us/agent
-            Provider(self, i)
+        create_providers(self, n)  # registered in bulk (Mesa's one-by-one costs ~2 us each)
         self.innovator_agents = [
             Innovator(self, c, i, np.random.default_rng(
                 np.random.SeedSequence(self.streams["innovators"].entropy,
@@ -140,8 +139,8 @@ class SpreadModel(mesa.Model):
         self._hub_log: list[tuple[int, int, np.ndarray, dict[str, float]]] = []
         self._net_log: list[tuple[int, float, float, float, float]] = []
         self.datacollector = mesa.DataCollector(model_reporters={
-            "adopted_share": lambda m: m.adopted_share,
-            "aware_share": lambda m: m.aware_share,
+            "adopted_share": lambda m: m._shares[0],  # = m.adopted_share, from the counts
+            "aware_share": lambda m: m._shares[1],  # = m.aware_share
             "hub_hours": lambda m: float(sum(h.hours.sum() for h in m.hub_agents)),
         })
 
@@ -345,6 +344,12 @@ class SpreadModel(mesa.Model):
                              minlength=self.n_innovations * n_groups * rules.N_CODES)
         self._counts.append(counts.reshape(self.n_innovations, n_groups, rules.N_CODES)
                             .astype(np.int32))
+        by_state = counts.reshape(-1, rules.N_CODES).sum(axis=0)
+        eligible = max(by_state[: rules.INELIGIBLE].sum(), 1)
+        self._shares = (float((by_state[rules.IMPLEMENTING] + by_state[rules.SUSTAINED])
+                              / eligible),
+                        float((by_state[: rules.INELIGIBLE].sum() - by_state[rules.UNAWARE])
+                              / eligible))
         for k, hub in enumerate(self.hub_agents):
             self._hub_log.append((self.steps, k, hub.hours.copy(), dict(hub.record)))
         sk = self.population.skeleton
@@ -353,7 +358,10 @@ class SpreadModel(mesa.Model):
                                  self.tie_a) else 0
         base = self.adjacency.nnz // 2 if self.adjacency is not None else 0
         live = self.eligible & ((self.innovations.arrival <= self.month) & ~self.withdrawn)
-        mean_exp = float(self.exposure[live].mean()) if live.any() else 0.0
+        if live.all():  # same values in the same order as the masked copy, without the copy
+            mean_exp = float(self.exposure.mean())
+        else:
+            mean_exp = float(self.exposure[live].mean()) if live.any() else 0.0
         self._net_log.append((self.steps, base + len(self.tie_w),
                               self._base_bridging + int(brokered_bridging), len(self.tie_w),
                               mean_exp))

@@ -111,7 +111,10 @@ def small_world(n: int, k: int, rewiring: float, rng: np.random.Generator) -> sp
         w = rng.integers(0, n - 1, len(todo))
         dst[todo] = w + (w >= src[todo])  # any provider but the tie's own end
         todo = _losers(np.minimum(src, dst) * n + np.maximum(src, dst), moved)
-    return _symmetric(src, dst, np.ones(len(src)), n)
+    # ties are now distinct and without self-loops, so no need for _symmetric's deduplication
+    ones = np.ones(2 * len(src))
+    return sp.csr_array((ones, (np.concatenate([src, dst]), np.concatenate([dst, src]))),
+                        shape=(n, n))
 
 
 def _losers(key: np.ndarray, rewired: np.ndarray) -> np.ndarray:

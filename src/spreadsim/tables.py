@@ -31,8 +31,21 @@ STATE_TYPE = pd.CategoricalDtype(list(STATES), ordered=True)
 KIND_TYPE = pd.CategoricalDtype(list(KINDS) + ["all"])
 
 
+def _strings(values: list[str], index: np.ndarray) -> pd.Series:
+    """A ``string`` Series of ``values[index]`` (built by ``take``: ~5x faster than a list)."""
+    return pd.Series(pd.array(values, dtype="string").take(np.asarray(index, dtype=np.intp)))
+
+
+def _innovations(model: SpreadModel, index: np.ndarray) -> pd.Categorical:
+    """Innovation names of ``index`` as a categorical in the model's order (built from codes)."""
+    names = list(model.innovations.names)
+    categories = list(dict.fromkeys(names))
+    codes = np.array([categories.index(x) for x in names], dtype=np.int64)
+    return pd.Categorical.from_codes(codes[index], categories=categories)
+
+
 def _keys(model: SpreadModel, arm: str, n: int) -> dict[str, object]:
-    return {"arm": pd.Series([arm] * n, dtype="string"),
+    return {"arm": _strings([arm], np.zeros(n, dtype=np.intp)),
             "replication": np.full(n, model.replication, dtype=np.int64)}
 
 
@@ -45,11 +58,10 @@ def adoption(model: SpreadModel, arm: str = "scenario") -> pd.DataFrame:
     steps, inn, st = np.meshgrid(np.arange(t), np.arange(j), np.arange(INELIGIBLE),
                                  indexing="ij")
     n = states.size
-    names = np.asarray(model.innovations.names, dtype=object)
     return pd.DataFrame({
         **_keys(model, arm, n),
         "step": steps.ravel(),
-        "innovation": pd.Categorical(names[inn.ravel()], categories=list(dict.fromkeys(names))),
+        "innovation": _innovations(model, inn.ravel()),
         "state": pd.Categorical.from_codes(st.ravel(), dtype=STATE_TYPE),
         "count": states.ravel().astype(np.int64),
         "eligible": np.broadcast_to(eligible, states.shape).ravel().astype(np.int64),
@@ -63,15 +75,15 @@ def adoption_by_group(model: SpreadModel, arm: str = "scenario") -> pd.DataFrame
     step, inn, grp, st = np.nonzero(c)
     _, g_kind, g_place = model._group
     labels = model.population.skeleton.place_labels
-    kinds = np.array(list(KINDS) + ["all"], dtype=object)
-    places = np.array(list(labels) + ["all"], dtype=object)
-    names = np.asarray(model.innovations.names, dtype=object)
+    kind_code = np.where(g_kind < 0, len(KINDS), g_kind)  # -1 = all kinds, the last category
+    place_code = np.where(g_place < 0, len(labels), g_place)
     return pd.DataFrame({
         **_keys(model, arm, len(step)),
         "step": step,
-        "innovation": pd.Categorical(names[inn], categories=list(dict.fromkeys(names))),
-        "provider_kind": pd.Categorical(kinds[g_kind[grp]], dtype=KIND_TYPE),
-        "place": pd.Categorical(places[g_place[grp]], categories=list(labels) + ["all"]),
+        "innovation": _innovations(model, inn),
+        "provider_kind": pd.Categorical.from_codes(kind_code[grp], dtype=KIND_TYPE),
+        "place": pd.Categorical.from_codes(place_code[grp],
+                                           categories=list(labels) + ["all"]),
         "state": pd.Categorical.from_codes(st, dtype=STATE_TYPE),
         "count": c[step, inn, grp, st].astype(np.int64),
     })
@@ -83,19 +95,23 @@ def hub(model: SpreadModel, arm: str = "scenario") -> tuple[pd.DataFrame, pd.Dat
     acts = list(ACTIVITIES)
     labels = [h.label for h in model.hub_agents]
     n = len(log) * len(acts)
+    hub_index = np.array([r[1] for r in log], dtype=np.intp)
+    act_index = np.tile(np.arange(len(acts)), len(log))
     hours = pd.DataFrame({
         **_keys(model, arm, n),
         "step": np.repeat([r[0] for r in log], len(acts)).astype(np.int64),
-        "hub": pd.Series(np.repeat([labels[r[1]] for r in log], len(acts)), dtype="string"),
-        "function": pd.Series([ACTIVITIES[a] for a in acts] * len(log), dtype="string"),
-        "activity": pd.Series(acts * len(log), dtype="string"),
+        "hub": _strings(labels, np.repeat(hub_index, len(acts))),
+        "function": _strings([ACTIVITIES[a] for a in acts], act_index),
+        "activity": _strings(acts, act_index),
         "hours": np.concatenate([r[2] for r in log]) if log else np.zeros(0),
     })
-    status = pd.DataFrame([r[3] for r in log])
-    status.insert(0, "hub", pd.Series([labels[r[1]] for r in log], dtype="string"))
-    status.insert(0, "step", np.array([r[0] for r in log], dtype=np.int64))
-    for k, v in reversed(_keys(model, arm, len(log)).items()):
-        status.insert(0, k, v)
+    fields = dict.fromkeys(f for r in log for f in r[3])  # step 0 has no record yet: NaN
+    status = pd.DataFrame({
+        **_keys(model, arm, len(log)),
+        "step": np.array([r[0] for r in log], dtype=np.int64),
+        "hub": _strings(labels, hub_index),
+        **{f: np.array([r[3].get(f, np.nan) for r in log], dtype=np.float64) for f in fields},
+    })
     return hours, status
 
 
