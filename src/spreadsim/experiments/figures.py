@@ -101,15 +101,20 @@ def parameter_figure(runs: pd.DataFrame, params: Sequence[str], outcome: str,
             if column is None:
                 continue
             m = marginal_means(good, p, column)
-            x = m["value"].map(where).to_numpy(dtype=float) if where else m["value"].to_numpy(
-                dtype=float)
+            if where:  # categories: in design order, unconnected, hub and no hub side by side
+                m = m.assign(x=m["value"].map(where)).sort_values("x")
+                x = m["x"].to_numpy(dtype=float) + (0.08 if style == "--" else 0.0)
+                fmt = "o"
+            else:
+                x, fmt = m["value"].to_numpy(dtype=float), "o" + style
             err = np.vstack([m["mean"] - m["ci_low"], m["ci_high"] - m["mean"]])
-            ax.errorbar(x, m["mean"], yerr=np.nan_to_num(err), fmt="o" + style, capsize=3,
-                        color=colour if style == "-" else NO_HUB, lw=1.6, ms=4,
+            ax.errorbar(x, m["mean"], yerr=np.nan_to_num(err), fmt=fmt, capsize=3,
+                        color=colour if style == "-" else NO_HUB, lw=1.6, ms=5,
                         label=f"{name} (mean, 95% CI)" if name else "mean, 95% CI")
         if effect:
             ax.axhline(0, color="black", lw=0.8, ls=":")
         if ticks is not None:
+            ax.set_xlim(-0.5, len(ticks) - 0.5)
             ax.set_xticks(range(len(ticks)), ticks, rotation=30 if max(map(len, ticks)) > 8
                           else 0, ha="right" if max(map(len, ticks)) > 8 else "center")
         elif np.nanmax(np.abs(x_all)) >= 10_000:  # money: 250,000 rather than 0.25 x 1e6
@@ -131,6 +136,10 @@ def heatmap_figure(runs: pd.DataFrame, x: str, y: str, outcome: str,
                           "v": good[outcome].to_numpy(dtype=float)})
     table = frame.pivot_table(index="y", columns="x", values="v", aggfunc="mean",
                               sort=True, dropna=False)
+    for axis, name in ((1, "x"), (0, "y")):  # categories in design order, not alphabetical
+        if not pd.api.types.is_numeric_dtype(frame[name]) or pd.api.types.is_bool_dtype(
+                frame[name]):
+            table = table.reindex(pd.unique(frame[name]), axis=axis)
     data = table.to_numpy(dtype=float)
     fig = Figure(figsize=(max(5.5, 0.9 * data.shape[1] + 2.5), max(4.0, 0.6 * data.shape[0]
                                                                     + 1.8)),
