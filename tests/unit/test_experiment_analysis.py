@@ -64,6 +64,18 @@ def test_marginal_means_levels_and_bins(runs: pd.DataFrame) -> None:
     assert binned["value"].is_monotonic_increasing
 
 
+def test_noise_share() -> None:
+    """y = a_point + b_replication (+ nothing else): all of the replication's effect is shared
+    by every point, so with common random numbers there is no noise at all; treated as
+    independent noise, its share is var(b) / R / var(a)."""
+    a, b = np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 0.5, 1.0])
+    runs = pd.DataFrame([{"design_index": i, "replication": r, "status": "ok",
+                          "y": a[i] + b[r]} for i in range(3) for r in range(4)])
+    assert an.noise_share(runs, "y", crn=True) == pytest.approx(0.0, abs=1e-12)
+    expected = b.var(ddof=1) / 4 / a.var(ddof=1)
+    assert an.noise_share(runs, "y", crn=False) == pytest.approx(expected)
+
+
 def test_sensitivity_skips_what_it_cannot_analyse() -> None:
     assert "constant" in an._usable(np.ones(5), "y")
     assert "no finite mean" in an._usable(np.array([1.0, np.nan]), "y")

@@ -216,30 +216,76 @@ def morris_indices(x_unit: np.ndarray, y: np.ndarray, names: Sequence[str], leve
                          "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})
 
 
+def noise_share(runs: pd.DataFrame, outcome: str, crn: bool) -> float:
+    """Share of the variance of design-point means that is replication noise.
+
+    The noise variance of a point mean is the within-point variance over replications divided
+    by their number; with common random numbers the replication's shared effect is removed
+    first (two-way residuals), since it shifts every point alike and cancels in comparisons.
+    Near 0: the point means reflect the parameters; near or above 1: mostly noise.
+    """
+    table = ok_runs(runs).pivot_table(index="design_index", columns="replication",
+                                      values=outcome).dropna()
+    p, r = table.shape
+    if p < 2 or r < 2:
+        return float("nan")
+    x = table.to_numpy(dtype=float)
+    if crn:
+        resid = x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + x.mean()
+        within = (resid**2).sum() / ((p - 1) * (r - 1))
+    else:
+        within = float(x.var(axis=1, ddof=1).mean())
+    between = float(x.mean(axis=1).var(ddof=1))
+    return float(within / r / between) if between > 0 else float("nan")
+
+
 def sensitivity(design: pd.DataFrame, runs: pd.DataFrame, info: dict[str, Any],
                 outcomes: Sequence[str]) -> tuple[pd.DataFrame | None, list[str]]:
-    """Sobol or Morris indices for each outcome, if the design allows; with notes."""
+    """Sobol or Morris indices for each outcome, if the design allows; with notes.
+
+    Each row also carries the outcome's ``noise_share`` (see :func:`noise_share`). Hub effects
+    (``diff_*``) are skipped when the no-hub runs do not depend on the parameters (common
+    random numbers and only hub keys varied): their indices equal the outcome's.
+    """
     kind = info["design_kind"]
     if kind not in ("sobol", "morris"):
         return None, []
     names = [p["name"] for p in info["parameters"]]
     exp = info["experiment"]["design"]
     seed = int(info["seed"]) % (2**32)
+    crn = bool(info["common_random_numbers"])
     tables, notes = [], []
     for outcome in outcomes:
+        if outcome.startswith("diff_") and _constant_counterfactual(runs, outcome[5:]):
+            notes.append(f"{outcome}: same sensitivity indices as {outcome[5:]} (the no-hub "
+                         "runs do not depend on the parameters), not repeated")
+            continue
         y = point_means(runs, outcome, len(design))
         why = _usable(y, outcome)
         if why:
             notes.append(why)
             continue
+        share = noise_share(runs, outcome, crn)
+        if share > 0.2:
+            notes.append(f"{outcome}: about {share:.0%} of the variation between design points "
+                         "is replication noise, which inflates total indices; read its indices "
+                         "with care, or add replications")
         if kind == "sobol":
             table = sobol_indices(y, names, exp["second_order"], seed)
         else:
             x = design[[UNIT + n for n in names]].to_numpy()
             table = morris_indices(x, y, names, exp["morris_levels"], seed)
         table.insert(0, "outcome", outcome)
+        table["noise_share"] = share
         tables.append(table)
     return (pd.concat(tables, ignore_index=True) if tables else None), notes
+
+
+def _constant_counterfactual(runs: pd.DataFrame, outcome: str) -> bool:
+    """Whether the no-hub value of ``outcome`` is the same at every design point per
+    replication."""
+    cf = ok_runs(runs).groupby("replication")[f"cf_{outcome}"].nunique(dropna=False)
+    return bool((cf <= 1).all())
 
 
 # --------------------------------------------------------------------------- the whole folder

@@ -291,7 +291,9 @@ def draw_all(out: Path, runs: pd.DataFrame, info: dict[str, Any],
             figures[_save(fig, out / "fan_chart.png")] = NOTES["fan"]
     kind = info["design_kind"]
     if kind in tables:
-        shown = [*outcomes[:2], *([f"diff_{o}" for o in outcomes[:2]] if paired else [])]
+        analysed = list(dict.fromkeys(tables[kind]["outcome"]))
+        shown = [o for o in [*outcomes[:2], *[f"diff_{o}" for o in outcomes[:2]]]
+                 if o in analysed] or analysed[:4]
         fig = sensitivity_figure(tables[kind], kind, shown, f"{name}: " + (
             "Sobol indices" if kind == "sobol" else "Morris screening") + " (95% intervals)")
         figures[_save(fig, out / f"{kind}.png")] = NOTES[kind]
