@@ -143,10 +143,6 @@ class PageLog:
             self.bad_assets.append((status, url))
 
 
-def _svg_texts(page: object, index: int) -> str:
-    return page.locator(".vega-embed").nth(index).locator("svg text").all_inner_texts()  # type: ignore[attr-defined]
-
-
 def _network_fills(page: object) -> list[str]:
     """Fill colours of the provider circles in the network chart."""
     return page.locator(".vega-embed").first.evaluate(  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import socket
 from pathlib import Path
 
@@ -216,7 +217,7 @@ def test_nodes_are_coloured_by_the_state_of_the_innovation_shown(model: Teaching
     scale = providers["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"], strict=True)) == {
         s: portrayal.STATE_COLOURS[s] for s in labels}
-    assert len(spec["datasets"]["nodes"]) == model.n_providers
+    assert len(json.loads(spec["datasets"]["nodes"])) == model.n_providers
 
 
 def test_state_colours_are_distinct_and_complete() -> None:
@@ -252,8 +253,8 @@ def test_specs_reuse_a_cached_template(model: TeachingModel) -> None:
     two = charts.adoption_spec(portrayal.adoption_frame(data, 2), months=36, title="c",
                                subtitle="d", funding_end=30)
     assert one["layer"] is two["layer"] and one["title"] != two["title"]
-    assert len(one["datasets"]["shares"]) == len(STATES) * len(data)
-    assert one["datasets"]["marker"] == [{"month": 30}]
+    assert len(json.loads(one["datasets"]["shares"])) == len(STATES) * len(data)
+    assert json.loads(one["datasets"]["marker"]) == [{"month": 30}]
 
 
 def test_settings_summary_names_the_run(model: TeachingModel) -> None:

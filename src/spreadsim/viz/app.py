@@ -13,7 +13,6 @@ import os
 from typing import Any
 
 import solara
-import solara.widgets
 from mesa.visualization import SolaraViz
 from mesa.visualization import solara_viz as _solara_viz
 
@@ -29,6 +28,7 @@ from spreadsim.viz.teaching import (
     default_scenario,
     slider_value,
 )
+from spreadsim.viz.vega import VegaLite
 
 #: Environment variable naming the scenario file to open.
 SCENARIO_ENV = "SPREADSIM_UI_SCENARIO"
@@ -107,12 +107,6 @@ _solara_viz.make_initial_grid_layout = dashboard_layout
 # --------------------------------------------------------------------------- views
 
 
-def VegaLite(spec: dict[str, Any]) -> None:
-    """Show a Vega-Lite spec (what ``solara.FigureAltair`` does, minus building Altair objects)."""
-    solara.widgets.VegaLite.element(spec=spec, on_click=None, listen_to_click=False,
-                                    on_hover=None, listen_to_hover=False)
-
-
 def _innovation(model: TeachingModel) -> int:
     return min(shown_innovation.value, model.n_innovations - 1)
 
@@ -146,7 +140,8 @@ def NetworkView(model: TeachingModel) -> None:
         VegaLite(charts.network_spec(
             nodes, ties, markers, links, portrayal.places_frame(model),
             title=f"{names[j]}: {_month_title(model)}", subtitle=subtitle,
-            states=portrayal.possible_states(model.cfg), height=340))
+            states=portrayal.possible_states(model.cfg), brokering=bool(model.hub_agents),
+            height=340))
 
 
 def AdoptionView(model: TeachingModel) -> None:
@@ -188,8 +183,13 @@ def HubView(model: TeachingModel) -> None:
             y_max=top or None))
 
 
+@solara.component
 def GuideView(model: TeachingModel) -> None:
-    """Plain-language explanation of the screen, for a classroom."""
+    """Plain-language explanation of the screen, for a classroom.
+
+    A component of its own (not redrawn after every step, unlike the charts): it depends only
+    on the model's settings, so it changes on Reset.
+    """
     cfg = model.cfg
     hub = ""
     if model.hub_agents:

@@ -56,7 +56,7 @@ CONTACT = ("works with the hub", "not yet")
 
 def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     chart = chart.properties(usermeta={"embedOptions": {"actions": False, "renderer": "svg"}})
-    return (chart.configure(font=FONT)
+    return (chart.configure(font=FONT, background="#ffffff")
             .configure_title(fontSize=TITLE_SIZE, anchor="start", subtitleFontSize=LABEL_SIZE,
                              subtitleColor="#555555")
             .configure_axis(labelFontSize=LABEL_SIZE, titleFontSize=LABEL_SIZE, grid=True,
@@ -67,15 +67,20 @@ def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def _fill(template: Spec, title: str, subtitle: str, tables: dict[str, pd.DataFrame]) -> Spec:
-    """A copy of a cached spec with this redraw's title and tables (the template is shared)."""
+    """A copy of a cached spec with this redraw's title and tables (the template is shared).
+
+    Tables travel as JSON text (Vega-Lite parses it, see :func:`_data`): one string per table
+    instead of thousands of small objects, which Solara would otherwise walk on every redraw.
+    """
     spec = dict(template)
     spec["title"] = {"text": title, "subtitle": subtitle}
-    spec["datasets"] = {name: frame.to_dict("records") for name, frame in tables.items()}
+    spec["datasets"] = {name: frame.to_json(orient="records", double_precision=5)
+                        for name, frame in tables.items()}
     return spec
 
 
 def _data(name: str) -> alt.NamedData:
-    return alt.NamedData(name=name)
+    return alt.NamedData(name=name, format=alt.DataFormat(type="json"))
 
 
 def state_scale(states: tuple[str, ...]) -> alt.Scale:
@@ -122,7 +127,8 @@ def size_ticks(top: float) -> list[float]:
 
 def network_spec(nodes: pd.DataFrame, ties: pd.DataFrame, markers: pd.DataFrame,
                  links: pd.DataFrame, places: pd.DataFrame, *, title: str, subtitle: str,
-                 states: tuple[str, ...] = STATES_SHOWN, height: int = 370) -> Spec:
+                 states: tuple[str, ...] = STATES_SHOWN, brokering: bool = False,
+                 height: int = 370) -> Spec:
     """The provider network: ties, providers coloured by state, the hub and the innovator.
 
     Args:
@@ -130,6 +136,8 @@ def network_spec(nodes: pd.DataFrame, ties: pd.DataFrame, markers: pd.DataFrame,
         places: ``x, y, place`` for the place labels.
         title, subtitle: Chart title (innovation and month) and subtitle.
         states: States listed in the legend (those the scenario can produce).
+        brokering: List hub-brokered ties in the legend before any exists (a hub can broker
+            them), so the chart keeps one shape while the run goes on.
         height: Height of the drawing in pixels; the width follows, so circles stay round.
 
     Returns:
@@ -143,7 +151,8 @@ def network_spec(nodes: pd.DataFrame, ties: pd.DataFrame, markers: pd.DataFrame,
     sizes = None if float(served.min()) * 3 > top else (round(top, 3), low, high)
     has_not_eligible = bool((nodes["state"] == NOT_ELIGIBLE).any())
     shape = NetworkShape(
-        ties=tuple(t for t in TIE_COLOURS if t in set(ties["tie"])),
+        ties=tuple(t for t in TIE_COLOURS if t in set(ties["tie"])
+                   or (brokering and t == TIE_LABELS["brokered"])),
         actors=tuple(a for a in ACTOR_SHAPES if a in set(markers["actor"])),
         link_colour=ACTOR_COLOURS[str(links["actor"].iloc[0])] if len(links) else "",
         states=(*states, NOT_ELIGIBLE) if has_not_eligible else tuple(states),

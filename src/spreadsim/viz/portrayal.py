@@ -171,14 +171,11 @@ def _hub_spot(pos: np.ndarray, scope: np.ndarray) -> tuple[float, float]:
 
 
 def adoption_frame(data: pd.DataFrame, innovation: int) -> pd.DataFrame:
-    """Long table ``month, state, share`` of one innovation from the data-collector frame."""
+    """Long table ``month, state, share, order`` of one innovation from the collector's frame."""
     from spreadsim.viz.teaching import share_column
 
-    cols = {share_column(innovation, s): s for s in STATES}
-    long = (data[list(cols)].rename(columns=cols).rename_axis("month").reset_index()
-            .melt(id_vars="month", var_name="state", value_name="share"))
-    long["order"] = long["state"].map({s: k for k, s in enumerate(STACK_ORDER)})
-    return long
+    return _long(data, {share_column(innovation, s): s for s in STATES}, "state", "share",
+                 STACK_ORDER)
 
 
 def hub_frame(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -189,12 +186,25 @@ def hub_frame(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         has ``month, hours``. Month 0 (before the first step) is left out.
     """
     uses = {f"hours_{f}": f for f in FUNCTIONS} | {"hours_lost": "lost to unclear roles"}
-    frame = data.rename_axis("month").reset_index().iloc[1:]
-    used = frame[["month", *uses]].rename(columns=uses).melt(
-        id_vars="month", var_name="use", value_name="hours")
-    used["order"] = used["use"].map({u: k for k, u in enumerate(uses.values())})
-    available = frame[["month", "hours_available"]].rename(columns={"hours_available": "hours"})
+    later = data.iloc[1:]
+    used = _long(later, uses, "use", "hours", tuple(uses.values()))
+    available = pd.DataFrame({"month": later.index.to_numpy(),
+                              "hours": later["hours_available"].to_numpy()})
     return used, available
+
+
+def _long(data: pd.DataFrame, columns: dict[str, str], name: str, value: str,
+          order: tuple[str, ...]) -> pd.DataFrame:
+    """Wide collector columns -> long ``month, <name>, <value>, order`` (what melt does, faster)."""
+    labels = list(columns.values())
+    months = data.index.to_numpy()
+    rank = {label: k for k, label in enumerate(order)}
+    return pd.DataFrame({
+        "month": np.repeat(months, len(labels)),
+        name: np.tile(np.array(labels, dtype=object), len(months)),
+        value: data[list(columns)].to_numpy(dtype=float).ravel(),
+        "order": np.tile([rank[label] for label in labels], len(months)),
+    })
 
 
 def places_frame(model: TeachingModel) -> pd.DataFrame:
