@@ -118,10 +118,12 @@ def test_report_is_self_contained(tmp_path: Path) -> None:
             "common_random_numbers": True, "seed": 1, "parameters": [], "versions": {},
             "spec_hash": "0123456789abcdef0123", "experiment_toml": "[experiment]\nname = 'x'",
             "experiment": {}, "scenarios": {"base": {"name": "base"}}}
-    page = render(info, an.Analysis(tmp_path, {"summary": pd.DataFrame(
-        {"outcome": ["y"], "mean": [1.0]})}, {"a.png": "read me"}, ["a note"]))
+    summary = pd.DataFrame({"design_index": [0, 1], "outcome": ["y", "y"], "mean": [1.0, 3.0]})
+    page = render(info, an.Analysis(tmp_path, {"summary": summary}, {"a.png": "read me"},
+                                    ["a note"]))
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert "demo &lt;b&gt;" in page and "what &amp; why" in page  # escaped
     assert page.count("data:image/png;base64,") == 1 and "read me" in page
     assert "a note" in page and "[experiment]" in page and "Base scenario 'base'" in page
     assert "http" not in page
+    assert "Key results" in page and "3 at point 1" in page and "1 at point 0" in page

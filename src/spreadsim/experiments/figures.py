@@ -18,6 +18,8 @@ from spreadsim.experiments.analysis import binned, is_continuous, marginal_means
 
 HUB, NO_HUB, EFFECT = "#238b45", "#737373", "#2171b5"
 MAX_PANELS = 8
+#: The fan chart reads the series of at most about this many runs (the first replications).
+FAN_RUNS = 4000
 DPI = 110
 
 #: How to read each kind of figure, in plain language (used in the report).
@@ -269,6 +271,27 @@ def draw_all(out: Path, runs: pd.DataFrame, info: dict[str, Any],
     name = info["name"]
     figures: dict[str, str] = {}
     cf_note = (" The dashed grey line is the same runs without the hub." if paired else "")
+    kind = info["design_kind"]
+    if kind in tables:  # the most telling figures first: indices, heatmap, curves
+        analysed = list(dict.fromkeys(tables[kind]["outcome"]))
+        shown = [o for o in [*outcomes[:2], *[f"diff_{o}" for o in outcomes[:2]]]
+                 if o in analysed] or analysed[:4]
+        fig = sensitivity_figure(tables[kind], kind, shown, f"{name}: " + (
+            "Sobol indices" if kind == "sobol" else "Morris screening") + " (95% intervals)")
+        figures[_save(fig, out / f"{kind}.png")] = NOTES[kind]
+    if len(params) >= 2 and outcomes:
+        o = f"diff_{outcomes[0]}" if paired else outcomes[0]
+        fig = heatmap_figure(runs, params[0], params[1], o, f"{name}: mean {_label(o)}")
+        figures[_save(fig, out / f"heatmap_{o}.png")] = NOTES["heatmap"]
+    if info.get("series"):
+        from spreadsim.experiments.store import read_series_table
+
+        reps = max(1, min(info["replications"], FAN_RUNS // max(info["n_points"], 1)))
+        series = read_series_table(folder, replications=reps)
+        if len(series):
+            by = next((p for p in params if 1 < runs[p].nunique() <= 4), None)
+            fig = fan_chart_figure(series, runs, by, f"{name}: adoption curves across runs")
+            figures[_save(fig, out / "fan_chart.png")] = NOTES["fan"]
     for o in outcomes if params else []:
         fig = parameter_figure(runs, params, o, f"cf_{o}" if paired else None,
                                f"{name}: {_label(o)} by parameter")
@@ -277,24 +300,4 @@ def draw_all(out: Path, runs: pd.DataFrame, info: dict[str, Any],
             fig = parameter_figure(runs, params, f"diff_{o}", None,
                                    f"{name}: hub effect on {_label(o)} by parameter")
             figures[_save(fig, out / f"effect_{o}.png")] = NOTES["effect"]
-    if len(params) >= 2 and outcomes:
-        o = f"diff_{outcomes[0]}" if paired else outcomes[0]
-        fig = heatmap_figure(runs, params[0], params[1], o, f"{name}: mean {_label(o)}")
-        figures[_save(fig, out / f"heatmap_{o}.png")] = NOTES["heatmap"]
-    if info.get("series"):
-        from spreadsim.experiments.results import read_series
-
-        series = read_series(folder)
-        if len(series):
-            by = next((p for p in params if 1 < runs[p].nunique() <= 4), None)
-            fig = fan_chart_figure(series, runs, by, f"{name}: adoption curves across runs")
-            figures[_save(fig, out / "fan_chart.png")] = NOTES["fan"]
-    kind = info["design_kind"]
-    if kind in tables:
-        analysed = list(dict.fromkeys(tables[kind]["outcome"]))
-        shown = [o for o in [*outcomes[:2], *[f"diff_{o}" for o in outcomes[:2]]]
-                 if o in analysed] or analysed[:4]
-        fig = sensitivity_figure(tables[kind], kind, shown, f"{name}: " + (
-            "Sobol indices" if kind == "sobol" else "Morris screening") + " (95% intervals)")
-        figures[_save(fig, out / f"{kind}.png")] = NOTES[kind]
     return figures

@@ -75,7 +75,7 @@ def render(info: dict[str, Any], analysis: Analysis) -> str:
              "</head><body>",
              f"<h1>{e(info['name'])}</h1>",
              f"<p>{e(info.get('description') or '')}</p>",
-             _overview(info, analysis)]
+             _overview(info, analysis), _headline(info, analysis)]
     if analysis.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li class='note'>{e(n)}</li>"
                                                      for n in analysis.notes) + "</ul>")
@@ -108,6 +108,48 @@ def _overview(info: dict[str, Any], analysis: Analysis) -> str:
             f"{e(info['versions'].get('spreadsim', '?'))}, git "
             f"{e(str(info.get('git_revision')))}, spec hash "
             f"<code>{e(info['spec_hash'][:16])}</code>.</p>")
+
+
+def _headline(info: dict[str, Any], analysis: Analysis) -> str:
+    """Key results: per outcome, the average over design points and the best and worst."""
+    paired = "effects" in analysis.tables
+    table = analysis.tables.get("effects" if paired else "summary")
+    if table is None or table.empty:
+        return ""
+    value = "difference" if paired else "mean"
+    params = [c for c in [p["name"] for p in info["parameters"]] if c in table.columns]
+    rows = []
+    for outcome in list(dict.fromkeys(table["outcome"].astype(str)))[:3]:
+        t = table[table["outcome"].astype(str) == outcome].dropna(subset=[value])
+        if t.empty:
+            continue
+        hi, lo = t.loc[t[value].idxmax()], t.loc[t[value].idxmin()]
+        row = {"outcome": ("hub effect on " if paired else "") + outcome,
+               "average over design points": t[value].mean(),
+               "highest": f"{hi[value]:.4g} at {_where(hi, params)}",
+               "lowest": f"{lo[value]:.4g} at {_where(lo, params)}"}
+        if paired:
+            row["points where the 95% CI excludes 0"] = (
+                f"{int(((t['ci_low'] > 0) | (t['ci_high'] < 0)).sum())} of {len(t)}")
+        rows.append(row)
+    if not rows:
+        return ""
+    what = ("hub minus no hub, paired on the same random numbers" if paired
+            else "mean over replications")
+    return ("<h2>Key results</h2><p>Per outcome (" + html.escape(what) + "): the average over "
+            "all design points, and the design points with the highest and lowest values. "
+            "The figures and tables below show the detail and the uncertainty.</p>"
+            + _html(pd.DataFrame(rows)))
+
+
+def _where(row: pd.Series, params: list[str]) -> str:
+    parts = []
+    for p in params:
+        v = row[p]
+        text = f"{v:,.0f}" if isinstance(v, float) and abs(v) >= 1000 else f"{v:g}" if \
+            isinstance(v, float) else str(v)
+        parts.append(f"{p} = {text}")
+    return ", ".join(parts) or f"point {row.get('design_index', '-')}"
 
 
 def _figures(analysis: Analysis) -> str:

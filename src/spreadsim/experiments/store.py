@@ -331,15 +331,22 @@ def _dedupe(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
-def read_series_table(folder: str | os.PathLike[str]) -> pd.DataFrame:
-    """All committed per-step series (only of the runs :func:`read_runs` keeps)."""
+def read_series_table(folder: str | os.PathLike[str],
+                      replications: int | None = None) -> pd.DataFrame:
+    """All committed per-step series (only of the runs :func:`read_runs` keeps).
+
+    Args:
+        folder: The results folder.
+        replications: Only replications ``0 .. replications - 1`` (bounds memory for figures).
+    """
     folder = Path(folder)
     batches = batch_dirs(folder)
     keep = _kept_rows(batches) if len(batches) > 1 else [None] * len(batches)
+    filters = None if replications is None else [("replication", "<", replications)]
     parts = []
     for batch, mask in zip(batches, keep, strict=True):
         if (batch / SERIES_FILE).exists():
-            frame = pd.read_parquet(batch / SERIES_FILE)
+            frame = pd.read_parquet(batch / SERIES_FILE, filters=filters)
             parts.append(frame if mask is None else frame[mask(frame)])
     if not parts:
         return pd.DataFrame(columns=[*KEY, "arm", "step", "innovation", "adopted_share"])
