@@ -76,7 +76,8 @@ def main(args: argparse.Namespace) -> int:
         print("spreadsim ui: warning: the browser front-end is not installed in this "
               f"environment ({', '.join(missing)}); without internet access the page will stay "
               "blank. Install it with: scripts/install_ui_assets.sh", file=sys.stderr)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
+    shown = {"0.0.0.0": LOOPBACK, "::": "[::1]"}.get(args.host, args.host)
+    shown = f"[{shown}]" if ":" in shown and not shown.startswith("[") else shown
     print(f"spreadsim ui: {cfg.name} ({n} providers) at http://{shown}:{args.port}/ "
           "(Ctrl+C to stop)", flush=True)
     if args.host not in (LOOPBACK, "localhost", "::1"):

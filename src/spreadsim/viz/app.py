@@ -127,8 +127,8 @@ def NetworkView(model: TeachingModel) -> None:
     markers, links = portrayal.actors_frame(model, j)
     ties = portrayal.ties_frame(model)
     n_brokered = int((ties["tie"] == "brokered").sum())
-    subtitle = ("circle = provider, size = people served; black ring = works with the hub"
-                if model.hub_agents else "circle = provider, size = people served")
+    subtitle = ("circle = provider; black ring = works with the hub" if model.hub_agents
+                else "circle = provider")
     if model.adjacency is None:
         subtitle += "; fully mixed: everyone hears from everyone"
     elif model.hub_agents:
@@ -141,7 +141,7 @@ def NetworkView(model: TeachingModel) -> None:
             nodes, ties, markers, links, portrayal.places_frame(model),
             title=f"{names[j]}: {_month_title(model)}", subtitle=subtitle,
             states=portrayal.possible_states(model.cfg), brokering=bool(model.hub_agents),
-            height=340))
+            height=360))
 
 
 def AdoptionView(model: TeachingModel) -> None:

@@ -148,7 +148,9 @@ def network_spec(nodes: pd.DataFrame, ties: pd.DataFrame, markers: pd.DataFrame,
     served = nodes["served"] if len(nodes) else pd.Series([1.0])
     top = float(max(served.max(), 1e-9))
     low, high = marker_areas(len(nodes), width * height)
-    sizes = None if float(served.min()) * 3 > top else (round(top, 3), low, high)
+    # one size, and no size legend, where sizes barely differ or markers are too small to tell
+    readable = float(served.min()) * 3 <= top and high >= 60
+    sizes = (round(top, 3), low, high) if readable else None
     has_not_eligible = bool((nodes["state"] == NOT_ELIGIBLE).any())
     shape = NetworkShape(
         ties=tuple(t for t in TIE_COLOURS if t in set(ties["tie"])
@@ -220,7 +222,7 @@ def _actors(shape: NetworkShape, x: alt.X, y: alt.Y) -> alt.Chart:
 
 
 def _providers(shape: NetworkShape, x: alt.X, y: alt.Y) -> alt.Chart:
-    if shape.sizes is None:  # sizes barely differ: one size, no size legend
+    if shape.sizes is None:
         size: alt.Size | alt.SizeValue = alt.value(shape.marker)
     else:
         top, low, high = shape.sizes
@@ -301,7 +303,7 @@ def _adoption_template(states: tuple[str, ...], months: int, bass: bool, marker:
                        height: int) -> Spec:
     x = _month_axis(months)
     area = (alt.Chart(_data("shares"), name="states")
-            .mark_area(opacity=0.95, interpolate="step-after")
+            .mark_area(opacity=0.95, interpolate="linear")
             .encode(x=x,
                     y=alt.Y("share:Q", stack="zero", title="Share of eligible providers",
                             scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
