@@ -144,7 +144,7 @@ class Innovator(mesa.Agent):
         arrived = m.innovations.arrival[self.innovations] <= m.month
         if not self.alive or not arrived.any():
             return
-        if m.ever_adopted[:, self.innovations].any():
+        if not self.established and m.ever_adopted[:, self.innovations].any():
             self.established = True
         if not self.established:
             self.runway -= 1.0
@@ -153,7 +153,7 @@ class Innovator(mesa.Agent):
                 m.withdrawn[self.innovations] = True
                 return
         live = self.innovations[arrived]
-        m.innovator_push[np.ix_(self.contacts, live)] = self.cfg.marketing_rate
+        m.innovator_push[np.flatnonzero(self.contacts)[:, None], live] = self.cfg.marketing_rate
 
     def extend_runway(self, months: float) -> None:
         """Hub bespoke support buys the innovator more time."""
@@ -188,6 +188,8 @@ class Hub(mesa.Agent):
         self.ties_added = 0
         self.record: dict[str, float] = {}
         self.hours = np.zeros(len(rules.ACTIVITY_NAMES))
+        self._effort_shares = cfg.effort.shares()  # the config is frozen: read once
+        self._activity_mix = {a: getattr(cfg.activities, a) for a in rules.ACTIVITY_NAMES}
 
     def _priority_order(self) -> np.ndarray:
         """Order in which the hub maps in-scope providers (its targeting strategy)."""
@@ -225,8 +227,7 @@ class Hub(mesa.Agent):
         self.hours = rules.split_hours(
             usable * (self.cfg.structure_share * fx.structure_efficiency
                       + 1 - self.cfg.structure_share),
-            self.cfg.effort.shares(),
-            {a: getattr(self.cfg.activities, a) for a in rules.ACTIVITY_NAMES})
+            self._effort_shares, self._activity_mix)
         if usable > 0:
             self._act(dict(zip(rules.ACTIVITY_NAMES, self.hours, strict=True)))
         self.trust *= 1.0 - fx.trust_decay if usable == 0 else 1.0
@@ -339,8 +340,9 @@ class Hub(mesa.Agent):
         if n_new == 0 or len(idx) < 2:
             return
         sk = m.population.skeleton
-        a = self.hub_rng.choice(idx, n_new)
-        cand = self.hub_rng.choice(idx, (n_new, 8))
+        # idx[integers(...)] is what Generator.choice(idx, size) draws, without its overhead
+        a = idx[self.hub_rng.integers(0, len(idx), n_new)]
+        cand = idx[self.hub_rng.integers(0, len(idx), (n_new, 8))]
         bridge = (sk.place[cand] != sk.place[a][:, None]) | (sk.kind[cand] != sk.kind[a][:, None])
         want = self.hub_rng.random(n_new) < fx.bridging_preference
         ok = np.where(want[:, None], bridge, ~bridge) & (cand != a[:, None])

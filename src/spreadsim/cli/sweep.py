@@ -53,11 +53,16 @@ def main(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment, overrides)
     out = args.out or Path("results") / experiment.name
     print(f"{experiment.name}: {experiment.summary()}", file=sys.stderr)
-    result = run_experiment(experiment, jobs=args.jobs, dask=args.dask, out=out,
-                            force=args.force, progress=args.progress,
-                            chunk_size=args.chunk_size, retry_errors=args.retry_errors,
-                            commit_seconds=args.commit_seconds,
-                            command=["spreadsim", *sys.argv[1:]])
+    try:
+        result = run_experiment(experiment, jobs=args.jobs, dask=args.dask, out=out,
+                                force=args.force, progress=args.progress,
+                                chunk_size=args.chunk_size, retry_errors=args.retry_errors,
+                                commit_seconds=args.commit_seconds,
+                                command=["spreadsim", *sys.argv[1:]])
+    except KeyboardInterrupt:
+        print(f"spreadsim: finished runs are saved in {out}/; run the same command again to "
+              "resume", file=sys.stderr)
+        raise
     print(result.summary())
     if result.errors:
         runs = read_experiment(result.path)

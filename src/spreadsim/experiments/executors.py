@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -142,7 +143,9 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 
 
 def _watch_parent() -> None:
-    """Pool initializer: exit this worker when the driver dies (e.g. SIGKILL), not linger."""
+    """Pool initializer: leave Ctrl-C to the driver, and exit when the driver dies (e.g.
+    SIGKILL) rather than linger."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is None:  # pragma: no cover - always a child here
         return

@@ -220,7 +220,10 @@ class _Planner:
         """Learn run times from the first results and size later chunks to ~0.3 s."""
         if self.fixed is not None or len(self.runtimes) >= 64:
             return
-        self.runtimes += [row["runtime_s"] for row in result.rows]
+        self.runtimes += [row["runtime_s"] for row in result.rows
+                          if np.isfinite(row.get("runtime_s", np.nan))]
+        if not self.runtimes:
+            return
         mean = float(np.mean(self.runtimes))
         fair = max(1, self.remaining // (self.backend.workers * 4))
         self.chunk = int(min(MAX_CHUNK, fair, max(1, TARGET_TASK_SECONDS / max(mean, 1e-6))))

@@ -20,6 +20,10 @@ UNAWARE, AWARE, EVALUATING, IMPLEMENTING, SUSTAINED, REJECTED, FAILED, ABANDONED
 INELIGIBLE = 8
 N_CODES = 9  # eight states plus INELIGIBLE
 
+#: Extra (brokered) tie ends x innovations from which :func:`neighbour_sums` builds a sparse
+#: matrix instead of a bincount (scipy's fixed cost, ~0.1 ms, pays off above this).
+SPARSE_TIES_FROM = 50_000
+
 
 def adopted_matrix(state: np.ndarray) -> np.ndarray:
     """1.0 where a provider is implementing or sustaining an innovation, else 0.0."""
@@ -52,15 +56,16 @@ def neighbour_sums(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible
     deg = np.asarray(adjacency.sum(axis=1)).ravel() if degree is None else degree
     num = adjacency @ adopted
     if extra_rows is not None and len(extra_rows):
-        # both ends of every extra tie, summed with one flat bincount (np.add.at on rows of a
-        # 2-D array, or building a sparse matrix each step, costs several times more)
         j = adopted.shape[1]
         ends = np.concatenate([extra_rows, extra_cols])
         others = np.concatenate([extra_cols, extra_rows])
         w = np.concatenate([extra_weights, extra_weights])
-        flat = (ends[:, None] * j + np.arange(j)).ravel()
-        num = num + np.bincount(flat, (w[:, None] * adopted[others]).ravel(),
-                                n * j).reshape(n, j)
+        if len(ends) * j < SPARSE_TIES_FROM:  # few: one flat bincount over both ends
+            flat = (ends[:, None] * j + np.arange(j)).ravel()
+            num = num + np.bincount(flat, (w[:, None] * adopted[others]).ravel(),
+                                    n * j).reshape(n, j)
+        else:  # many: a sparse matrix avoids the (ties x J) temporaries
+            num = num + sp.csr_array((w, (ends, others)), shape=(n, n)) @ adopted
         deg = deg + np.bincount(extra_rows, extra_weights, n) + np.bincount(
             extra_cols, extra_weights, n)
     return num, deg
