@@ -36,24 +36,28 @@ def neighbour_sums(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible
                    degree: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Weighted number of adopting neighbours per provider and innovation, and tie strength.
 
+    Only ties to providers eligible for an innovation count towards its exposure: a neighbour
+    that can never adopt it is not a potential source of influence (the same convention as the
+    fully mixed case, where the denominator is the number of eligible providers).
+
     Args:
         adjacency: Symmetric N x N weights, or ``None`` for a fully mixed system, where every
             eligible provider is everyone's neighbour (the Bass mean field).
         adopted: (N, J) 0/1 matrix from :func:`adopted_matrix`.
-        eligible: (N, J) bool, used only by the mean field.
+        eligible: (N, J) bool.
         extra_rows, extra_cols, extra_weights: Extra undirected ties (hub-brokered), as parallel
             arrays of endpoints and weights, added on top of ``adjacency``.
-        degree: ``adjacency``'s row sums if already known (saves recomputing them every step).
+        degree: ``adjacency @ eligible`` if already known (saves recomputing it every step).
 
     Returns:
-        ``(adopted_weight, tie_weight)``: (N, J) summed weights of ties to adopters, and the
-        total tie weight of each provider, (N,), or (N, J) for the mean field (eligible count).
+        ``(adopted_weight, tie_weight)``: (N, J) summed weights of ties to adopters and to
+        eligible providers.
     """
     n = adopted.shape[0]
     if adjacency is None:
         num = np.broadcast_to(adopted.sum(axis=0), adopted.shape)
         return num, np.broadcast_to(eligible.sum(axis=0), adopted.shape)
-    deg = np.asarray(adjacency.sum(axis=1)).ravel() if degree is None else degree
+    deg = adjacency @ eligible.astype(np.float64) if degree is None else degree
     num = adjacency @ adopted
     if extra_rows is not None and len(extra_rows):
         j = adopted.shape[1]
@@ -64,10 +68,12 @@ def neighbour_sums(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible
             flat = (ends[:, None] * j + np.arange(j)).ravel()
             num = num + np.bincount(flat, (w[:, None] * adopted[others]).ravel(),
                                     n * j).reshape(n, j)
+            deg = deg + np.bincount(flat, (w[:, None] * eligible[others]).ravel(),
+                                    n * j).reshape(n, j)
         else:  # many: a sparse matrix avoids the (ties x J) temporaries
-            num = num + sp.csr_array((w, (ends, others)), shape=(n, n)) @ adopted
-        deg = deg + np.bincount(extra_rows, extra_weights, n) + np.bincount(
-            extra_cols, extra_weights, n)
+            extra = sp.csr_array((w, (ends, others)), shape=(n, n))
+            num = num + extra @ adopted
+            deg = deg + extra @ eligible.astype(np.float64)
     return num, deg
 
 
@@ -93,10 +99,8 @@ def exposure(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible: np.n
 
 
 def share_of(num: np.ndarray, deg: np.ndarray) -> np.ndarray:
-    """``num / deg`` row by row (0 where ``deg`` is 0): exposure from :func:`neighbour_sums`."""
-    if deg.ndim == num.ndim:  # mean field: (N, J) eligible counts
-        return num / np.maximum(deg, 1)
-    return num / np.where(deg > 0, deg, 1.0)[:, None]
+    """``num / deg`` (0 where ``deg`` is 0): exposure from :func:`neighbour_sums`."""
+    return np.divide(num, deg, out=np.zeros(np.shape(num)), where=deg > 0)
 
 
 def awareness_probability(p_external: float, q_peer: float, exposure_: np.ndarray,
