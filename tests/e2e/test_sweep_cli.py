@@ -159,7 +159,7 @@ def test_analyse_and_report(serial: Path, capsys: pytest.CaptureFixture[str]) ->
         "parameters_reach_at_horizon.png", "effect_reach_at_horizon.png",
         "parameters_sustained.png", "effect_sustained.png",
         "heatmap_diff_reach_at_horizon.png", "fan_chart.png"}
-    assert "t50_median: no run has a value" in out
+    assert "t50_median: no successful run has a value" in out
     for name in meta["figures"]:
         assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["report", str(serial)]) == 0

@@ -330,6 +330,10 @@ def analyse(folder: str | os.PathLike[str], outcomes: Sequence[str] | None = Non
     if paired:
         result.tables["effects"] = paired_effects(runs, params, outcomes)
     sa_outcomes = outcomes + ([f"diff_{o}" for o in outcomes] if paired else [])
+    if ok_runs(runs).empty:
+        figures, sa_outcomes = False, []
+        result.notes.append("every run failed, so there is nothing to analyse; see "
+                            "failures.csv for the errors")
     table, notes = sensitivity(design, runs, info, sa_outcomes)
     result.notes += notes
     if table is not None:
@@ -347,8 +351,8 @@ def analyse(folder: str | os.PathLike[str], outcomes: Sequence[str] | None = Non
             if ok_runs(runs)[o].notna().any():
                 drawable.append(o)
             else:
-                result.notes.append(f"{o}: no run has a value (e.g. t50 not reached within the "
-                                    "horizon), so it has no figures")
+                result.notes.append(f"{o}: no successful run has a value (e.g. t50 not reached "
+                                    "within the horizon), so it has no figures")
         result.figures = draw_all(out, runs, info, result.tables, drawable, Path(folder))
     (out / "analysis.json").write_text(json.dumps(
         {"tables": {n: f"{n}.csv" for n in result.tables}, "figures": result.figures,

@@ -45,7 +45,9 @@ NOTES = {
     "parameters. S1 is the share due to a parameter alone; ST adds its interactions with the "
     "others. Error bars are 95% bootstrap intervals. A parameter with ST near zero can be "
     "fixed at any value in its range without changing the outcome; a large gap between ST "
-    "and S1 means the parameter acts through interactions.",
+    "and S1 means the parameter acts through interactions. The noise share in each title is the "
+    "part of the variation between design points that is replication noise; when it is large "
+    "(say above 20%) the total indices are inflated by noise and need more replications.",
     "morris": "Morris screening moves one parameter at a time across its range. mu* is the "
     "mean absolute change in the outcome per full swing of the parameter (with its 95% "
     "interval); sigma is how much that change depends on the other parameters (interactions "
@@ -243,7 +245,9 @@ def sensitivity_figure(table: pd.DataFrame, kind: str, outcomes: Sequence[str],
             ax.bar(x + (k - 0.5) * width, t[col], width, yerr=err, capsize=3, color=colour,
                    label=name, error_kw={"lw": 1})
         ax.set_xticks(x, [_label(p) for p in t["parameter"]], rotation=30, ha="right")
-        ax.set_title(_label(outcome), fontsize=10)
+        noise = t["noise_share"].iloc[0] if "noise_share" in t else np.nan
+        ax.set_title(_label(outcome) + (f" (noise share {noise:.0%})" if np.isfinite(noise)
+                                        else ""), fontsize=10)
         ax.axhline(0, color="black", lw=0.6)
         ax.set_ylabel("index (share of variance)" if kind == "sobol"
                       else f"{_label(outcome)} per full range")
