@@ -266,7 +266,11 @@ def sensitivity(design: pd.DataFrame, runs: pd.DataFrame, info: dict[str, Any],
             notes.append(why)
             continue
         share = noise_share(runs, outcome, crn)
-        if share > 0.2:
+        if share >= 1:
+            notes.append(f"{outcome}: the differences between design points are no larger than "
+                         f"replication noise (noise share {share:.2f}), so its indices mostly "
+                         "measure noise; add replications, or read an earlier outcome")
+        elif share > 0.2:
             notes.append(f"{outcome}: about {share:.0%} of the variation between design points "
                          "is replication noise, which inflates total indices; read its indices "
                          "with care, or add replications")
