@@ -109,7 +109,7 @@ def create_providers(model: SpreadModel, n: int) -> None:
     try:
         for i in range(n):  # what Agent.__init__ and Model.register_agent set, in bulk
             agent = new(Provider)
-            agent.__dict__.update(model=model, unique_id=first + i, pos=None, index=i)
+            agent.__dict__ = {"model": model, "unique_id": first + i, "pos": None, "index": i}
             agents.append(agent)
     finally:
         if collecting:
@@ -186,8 +186,9 @@ class Hub(mesa.Agent):
         self.worked = False  # has had usable hours at some point (else no funding cliff)
         self.cost_month = cfg.cost_per_fte_year / 12.0
         self.ties_added = 0
-        self.record: dict[str, float] = {}
         self.hours = np.zeros(len(rules.ACTIVITY_NAMES))
+        self._core = self._inkind = self._available = self._lost = 0.0
+        self.record: dict[str, float] = self._status()
         self._effort_shares = cfg.effort.shares()  # the config is frozen: read once
         self._activity_mix = {a: getattr(cfg.activities, a) for a in rules.ACTIVITY_NAMES}
 
@@ -224,20 +225,37 @@ class Hub(mesa.Agent):
             self.model.cliff_until[self.mapped] = month + int(self.model.cfg.adoption
                                                               .funding_cliff_months)
         fx = self.model.cfg.hub_effects
-        self.hours = rules.split_hours(
-            usable * (self.cfg.structure_share * fx.structure_efficiency
-                      + 1 - self.cfg.structure_share),
-            self._effort_shares, self._activity_mix)
+        self.hours = rules.split_hours(usable, self._effort_shares, self._activity_mix)
         if usable > 0:
-            self._act(dict(zip(rules.ACTIVITY_NAMES, self.hours, strict=True)))
-        self.trust *= 1.0 - fx.trust_decay if usable == 0 else 1.0
-        self.record = {"hours_available": self._available, "hours_lost": self._lost,
-                       "core_fte": self._core, "inkind_fte": self._inkind,
-                       "budget_remaining": self.budget_remaining, "spent": self.spent,
-                       "mapped_share": self.n_mapped / max(len(self.scope), 1),
-                       "mean_trust": float(self.trust[self.priority[: self.n_mapped]].mean())
-                       if self.n_mapped else 0.0,
-                       "ties_added": float(self.ties_added)}
+            # structured (portfolio) effort goes further than answering local requests
+            gain = self.cfg.structure_share * fx.structure_efficiency + 1 - self.cfg.structure_share
+            self._act(dict(zip(rules.ACTIVITY_NAMES, self.hours * gain, strict=True)))
+        else:  # no contact: relationships and the education gain fade
+            pos = self.priority[: self.n_mapped]
+            self.trust[pos] *= 1.0 - fx.trust_decay
+            self.education *= 1.0 - fx.education_decay
+        self._lasting_effects()
+        self.record = self._status()
+
+    def _status(self) -> dict[str, float]:
+        """The hub's state this month, as recorded in the ``hub_status`` table."""
+        return {"hours_available": self._available, "hours_lost": self._lost,
+                "core_fte": self._core, "inkind_fte": self._inkind,
+                "budget_remaining": self.budget_remaining, "spent": self.spent,
+                "mapped_share": self.n_mapped / max(len(self.scope), 1),
+                "mean_trust": float(self.trust[self.priority[: self.n_mapped]].mean())
+                if self.n_mapped else 0.0,
+                "ties_added": float(self.ties_added)}
+
+    def _lasting_effects(self) -> None:
+        """Effects that outlive the hours that built them: providers' education gain,
+        co-production and innovator tools (applied every month, also after funding ends)."""
+        fx, eff = self.model.cfg.hub_effects, self.model.effects
+        eff.education[self.scope] += self.education
+        eff.coproduction[:] = np.maximum(eff.coproduction, rules.saturate(
+            self.engagement_hours, fx.coproduction_h50))
+        eff.ra_bonus[:] = np.maximum(eff.ra_bonus, fx.tools_relative_advantage
+                                     * rules.saturate(self.tool_hours, fx.tools_h50))
 
     def _pressure(self, month: int) -> None:
         from spreadsim.mechanisms.shocks import under_pressure
@@ -260,8 +278,9 @@ class Hub(mesa.Agent):
             self.spent += pay + non_pay
             backfill = non_pay / self.cost_month * self.model.cfg.hub_effects.nonpay_efficiency
             inkind = cfg.inkind_fte * self.inkind_available
-        else:
+        else:  # after funding: partners may keep a core team (and their in-kind time)
             core, backfill = cfg.post_funding_core_fte, 0.0
+            self.spent += core * self.cost_month
             inkind = cfg.inkind_fte * self.inkind_available if core > 0 else 0.0
         self._core, self._inkind = core, inkind
         self._available = (core + backfill + inkind) * cfg.hours_per_fte_month
@@ -286,8 +305,7 @@ class Hub(mesa.Agent):
         diss = h["educational_offer"] + h["public_patient_engagement"]
         contact = (diss + h["networking_partnership_building"]) / n_map
         self.trust[pos] = rules.trust_update(self.trust[pos], contact, fx.trust_gain_per_hour,
-                                             0.0)
-        self.trust *= 1.0 - fx.trust_decay
+                                             fx.trust_decay)
         tau = self.trust[pos]
         active = (m.innovations.arrival <= m.month) & ~m.withdrawn
         w = rules.innovation_weights(active, m.innovations.aligned, self.cfg.structure_share)
@@ -306,14 +324,9 @@ class Hub(mesa.Agent):
         self.education[pos] = rules.education_update(
             self.education[pos], h["educational_offer"] / n_map, fx.education_gain,
             fx.education_h50, fx.education_decay, tau)
-        eff.education[self.scope] += self.education
         # engagement (co-production) and tools accumulate per innovation
         self.engagement_hours += h["public_patient_engagement"] * w
         self.tool_hours += h["tools_for_innovators"] * w
-        eff.coproduction[:] = np.maximum(eff.coproduction, rules.saturate(
-            self.engagement_hours, fx.coproduction_h50))
-        eff.ra_bonus[:] = np.maximum(eff.ra_bonus, fx.tools_relative_advantage
-                                     * rules.saturate(self.tool_hours, fx.tools_h50))
         self._support_innovators(h["bespoke_innovator_support"])
         self._broker(h["networking_partnership_building"], idx)
 

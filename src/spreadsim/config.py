@@ -484,6 +484,10 @@ class ShockConfig:
     slack_cut: float = param(0.0, "Share of provider slack lost while it lasts", unit="share",
                              range=(0.0, 1.0), source="DOMAIN 5: pandemic -50%; spending "
                              "-10 to -20%")
+    activity_cut: float = param(0.0, "Share by which providers' innovation work (considering, "
+                                "evaluating, implementing) slows while it lasts", unit="share",
+                                range=(0.0, 1.0), source="DOMAIN 5: non-COVID adoption pauses "
+                                "during the pandemic")
     budget_cut: float = param(0.0, "Share of each hub's remaining budget cut at the start",
                               unit="share", range=(0.0, 1.0))
     inkind_cut: float = param(0.0, "Share of in-kind time withdrawn at the start",

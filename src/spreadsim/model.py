@@ -127,7 +127,6 @@ class SpreadModel(mesa.Model):
         self._group = self._groups(skeleton)
         self._count_index = (np.arange(j)[None, :] * len(self._group[1])  # (N, J) bin of code 0
                              + self._group[0][:, None]) * rules.N_CODES
-        self._shock_rng = gen["shocks"]
         create_providers(self, n)  # registered in bulk (Mesa's one-by-one costs ~2 us each)
         self.innovator_agents = [
             Innovator(self, c, i, np.random.default_rng(
@@ -206,23 +205,34 @@ class SpreadModel(mesa.Model):
             self.running = False
 
     def _shocks(self, month: int) -> None:
-        for s in shock_rules.starting(self.cfg.shocks, month):
+        for k, s in enumerate(self.cfg.shocks):
+            if s.start_month != month:
+                continue
             for hub in self.hub_agents:
                 hub.budget_remaining *= 1.0 - s.budget_cut
                 hub.inkind_available *= 1.0 - s.inkind_cut
-                if s.endorsement_reset:
-                    hub.endorsed = False
+                if s.endorsement_reset:  # new leaders: the hub must win endorsement again
+                    hub.endorsed = hub._endorsement_sought = False
+            # one generator per shock and purpose, so that hub-brokered ties (present only
+            # with hubs) cannot shift the draws that both arms of a pair share
+            base_rng, brokered_rng, endorse_rng = self._shock_generators(k)
             if s.tie_churn > 0:
                 if self.adjacency is not None:
-                    self.adjacency = net.drop_ties(self.adjacency, s.tie_churn, self._shock_rng)
+                    self.adjacency = net.drop_ties(self.adjacency, s.tie_churn, base_rng)
                     self._base_bridging = self._count_bridging()
                     self._tie_weight = self._row_sums()
-                keep = self._shock_rng.random(len(self.tie_w)) >= s.tie_churn
+                keep = brokered_rng.random(len(self.tie_w)) >= s.tie_churn
                 self.tie_a, self.tie_b, self.tie_w = (self.tie_a[keep], self.tie_b[keep],
                                                       self.tie_w[keep])
             if s.endorsement_reset:
-                self.endorsement = (self._shock_rng.random(self.n_providers)
+                self.endorsement = (endorse_rng.random(self.n_providers)
                                     < self.population.endorsement_p)
+
+    def _shock_generators(self, k: int) -> list[np.random.Generator]:
+        """Generators for shock ``k``: network churn, brokered-tie churn, endorsement."""
+        ss = self.streams["shocks"]
+        return [np.random.default_rng(np.random.SeedSequence(
+            ss.entropy, spawn_key=(*ss.spawn_key, k, purpose))) for purpose in range(3)]
 
     def _advance_providers(self, month: int) -> None:
         cfg, a, inn, fx = self.cfg, self.cfg.adoption, self.innovations, self.effects
@@ -266,12 +276,13 @@ class SpreadModel(mesa.Model):
         a, fx, inn, pop, eff = (self.cfg.adoption, self.cfg.hub_effects, self.innovations,
                                 self.population, self.effects)
         slack = pop.slack * shock_rules.slack_multiplier(self.cfg.shocks, month)
+        pace = shock_rules.activity_multiplier(self.cfg.shocks, month)
         support = eff.support
         col = lambda v: v[:, None]  # noqa: E731
-        consider = rules.consider_probability(a.consider_rate, slack, pop.tension, support)
+        consider = pace * rules.consider_probability(a.consider_rate, slack, pop.tension, support)
         new[(s == rules.AWARE) & available & (u[0] < col(consider))] = rules.EVALUATING
-        finish = rules.completion_probability(a.evaluation_months
-                                              * (1 - fx.coordination_speedup * support))
+        finish = pace * rules.completion_probability(a.evaluation_months
+                                                     * (1 - fx.coordination_speedup * support))
         done = (s == rules.EVALUATING) & available & (u[0] < col(finish))
         # The rules below are evaluated only for the pairs they concern (r, c = provider,
         # innovation), which gives the same values as whole (N, J) arrays at a fraction of the cost.
@@ -293,7 +304,7 @@ class SpreadModel(mesa.Model):
         if len(r):
             months = a.implementation_months * (0.5 + inn.complexity[c]) * (
                 1 - 0.5 * fx.coordination_speedup * support[r])
-            done = u[0, r, c] < rules.completion_probability(months)
+            done = u[0, r, c] < pace * rules.completion_probability(months)
             fail = u[1, r, c] < rules.failure_probability(
                 a.failure_probability, inn.complexity[c], slack[r], support[r],
                 fx.coordination_failure_cut)
@@ -316,10 +327,10 @@ class SpreadModel(mesa.Model):
                 self.tie_w[keep]
 
     def _row_sums(self) -> np.ndarray | None:
-        """Total tie weight of each provider in the (base) network."""
+        """Tie weight of each provider to providers eligible for each innovation, (N, J)."""
         if self.adjacency is None:
             return None
-        return np.asarray(self.adjacency.sum(axis=1)).ravel()
+        return self.adjacency @ self.eligible.astype(np.float64)
 
     def _count_bridging(self) -> int:
         if self.adjacency is None:

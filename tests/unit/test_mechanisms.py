@@ -400,3 +400,24 @@ def test_slack_multiplier_multiplies_active_cuts_and_pressure() -> None:
     assert S.slack_multiplier([a, b], 20) == 1.0
     assert not S.under_pressure([a, b], 2)
     assert S.under_pressure([a, b], 7)
+
+
+def test_exposure_ignores_neighbours_not_eligible_for_the_innovation() -> None:
+    # star: 0 tied to 1, 2, 3; provider 3 cannot adopt innovation 0, so it is no influence
+    adj = csr(4, [(0, 1, 1.0), (0, 2, 1.0), (0, 3, 1.0)])
+    adopted = np.array([[0.0], [1.0], [0.0], [0.0]])
+    eligible = np.array([[True], [True], [True], [False]])
+    e = A.exposure(adj, adopted, eligible)
+    assert e[0, 0] == pytest.approx(1 / 2)  # one of its two eligible neighbours, not 1/3
+
+
+def test_activity_multiplier_slows_work_only_while_a_shock_lasts() -> None:
+    from spreadsim.config import ShockConfig
+    from spreadsim.mechanisms.shocks import activity_multiplier
+
+    shocks = (ShockConfig(start_month=3, duration_months=2, activity_cut=0.5),
+              ShockConfig(start_month=4, duration_months=5, activity_cut=0.2))
+    assert activity_multiplier(shocks, 2) == 1.0
+    assert activity_multiplier(shocks, 3) == pytest.approx(0.5)
+    assert activity_multiplier(shocks, 4) == pytest.approx(0.5 * 0.8)
+    assert activity_multiplier(shocks, 9) == 1.0

@@ -21,6 +21,16 @@ def slack_multiplier(shocks: Sequence[ShockConfig], month: int) -> float:
     return m
 
 
+def activity_multiplier(shocks: Sequence[ShockConfig], month: int) -> float:
+    """Product of ``1 - activity_cut`` over the shocks active in ``month``: how fast providers'
+    innovation work (considering, evaluating, implementing) proceeds relative to normal."""
+    m = 1.0
+    for s in shocks:
+        if is_active(s, month):
+            m *= 1.0 - s.activity_cut
+    return m
+
+
 def under_pressure(shocks: Sequence[ShockConfig], month: int) -> bool:
     """Is any pressure-raising shock active (partners may then withdraw in-kind time)?"""
     return any(s.pressure and is_active(s, month) for s in shocks)
