@@ -234,9 +234,11 @@ def test_page_renders_steps_and_changes_offline(server: str, browser: object,
     page.get_by_role("option", name="care home hydration pathway").wait_for(state="hidden")
     page.locator(".v-select", has_text="Innovation shown").locator(".v-select__slot").click()
     page.get_by_role("option", name="digital remote monitoring").click()
+    page.get_by_role("option", name="digital remote monitoring").wait_for(state="hidden")
     slider.focus()
     for _ in range(4):
         slider.press("ArrowLeft")
+    assert slider.get_attribute("aria-valuenow") == "3"
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("hub 3 core + 1 in-kind FTE").wait_for(timeout=20_000)
     _wait_month(page, 0)
@@ -249,18 +251,18 @@ def test_page_renders_steps_and_changes_offline(server: str, browser: object,
     page.get_by_role("button", name="▶").click()
     page.wait_for_function(
         "() => { const m = document.body.innerText.match(/Time: (\\d+)\\.0/);"
-        " return m && Number(m[1]) >= 36; }", timeout=40_000)
+        " return m && Number(m[1]) >= 33; }", timeout=40_000)
     page.get_by_role("button", name="❚❚").click()
     page.get_by_role("button", name="Step").wait_for()  # enabled again once paused
     readings = [_shown_month(page)]
-    for _ in range(8):  # the page may still be drawing steps taken before the pause
-        page.wait_for_timeout(1000)
+    for _ in range(12):  # the page may still be drawing steps taken before the pause
+        page.wait_for_timeout(700)
         readings.append(_shown_month(page))
         if readings[-1] == readings[-2]:
             break
     month = readings[-1]
     assert readings[-1] == readings[-2], f"still stepping after pause: months {readings}"
-    assert month >= 36
+    assert month >= 33
     _wait_month(page, month)
     page.screenshot(path=shots / "ui_after_funding.png")
     print(f"played to month {month}; screenshots in {shots}")
