@@ -328,3 +328,36 @@ def test_ui_port_in_use_and_bad_host_exit_2(capsys: pytest.CaptureFixture[str]) 
         assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
     assert main(["ui", str(DEFAULT), "--host", "no-such-host.invalid"]) == 2
     assert "--host no-such-host.invalid" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("scenario", ["default_hub", "bass_classroom", "archetype_manchester",
+                                      "baseline_no_hub"])
+def test_page_renders_and_steps_in_process(scenario: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Solara page, without a server or browser: it builds, and Step redraws the charts."""
+    import ipyvuetify as v
+    import solara
+
+    from spreadsim.viz import app
+    from spreadsim.viz.vega import VegaView
+
+    monkeypatch.setenv(app.SCENARIO_ENV, str(SCENARIOS / f"{scenario}.toml"))
+
+    @solara.component
+    def Root() -> None:
+        with solara.AppLayout():
+            app.Page()
+
+    _, rc = solara.render(Root(), handle_error=False)
+    try:
+        charts_before = [w.spec for w in rc.find(VegaView).widgets]
+        has_hub = scenario not in ("baseline_no_hub", "bass_classroom")
+        assert len(charts_before) == (3 if has_hub else 2)  # no hub: a note instead of hours
+        for _ in range(2):
+            rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Html, children=["Time: 2.0"]).assert_single()
+        charts_after = [w.spec for w in rc.find(VegaView).widgets]
+        assert all(a != b for a, b in zip(charts_before, charts_after, strict=True))
+        assert ": month 2 of " in charts_after[0]  # the network's title
+    finally:
+        rc.close()

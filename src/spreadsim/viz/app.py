@@ -2,8 +2,8 @@
 
 ``solara run spreadsim.viz.app`` serves :func:`Page`; the scenario comes from the environment
 variable ``SPREADSIM_UI_SCENARIO`` (set by ``spreadsim ui``), else ``scenarios/default_hub.toml``.
-Each browser session gets its own model. The views are plain functions of the model, which
-SolaraViz re-renders after every step.
+Each browser session gets its own model. The chart views are plain functions of the model,
+which SolaraViz redraws after every step; the guide is a component of its own, redrawn on Reset.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ SCENARIO_ENV = "SPREADSIM_UI_SCENARIO"
 #: not a model parameter: changing it redraws at once, without a reset.
 shown_innovation = solara.reactive(0)
 
+#: Pause between steps while playing (with drawing, about 2.5 months a second).
 PLAY_INTERVAL_MS = 300
 
 #: Where the four views start on SolaraViz's 12-column grid (rows of 30 px plus 10 px gaps):
