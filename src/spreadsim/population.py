@@ -86,7 +86,8 @@ def generate_skeleton(cfg: ScenarioConfig) -> Skeleton:
             count = getattr(cfg.providers, name).count
             idx = np.arange(count)
             prefix = f"S{s + 1:02d}-{name}-" if n_sys > 1 else f"{name}-"
-            ids += [f"{prefix}{i:04d}" for i in range(1, count + 1)]  # Python ints format fast
+            if count:  # vectorised f"{prefix}{i:04d}" (zfill fails on empty arrays)
+                ids.append(np.strings.add(prefix, np.strings.zfill((idx + 1).astype(str), 4)))
             kind.append(np.full(count, k, dtype=np.int8))
             place.append((s * n_pl + idx % n_pl).astype(np.int32))
             system.append(np.full(count, s, dtype=np.int32))
@@ -94,8 +95,8 @@ def generate_skeleton(cfg: ScenarioConfig) -> Skeleton:
         (f"ICS{s + 1:02d}/place {p + 1}" if n_sys > 1 else f"place {p + 1}")
         for s in range(n_sys) for p in range(n_pl)
     )
-    return Skeleton(np.asarray(ids, dtype=object), np.concatenate(kind), np.concatenate(place),
-                    np.concatenate(system), labels)
+    return Skeleton(np.concatenate(ids or [np.zeros(0, str)]).astype(object), np.concatenate(kind),
+                    np.concatenate(place), np.concatenate(system), labels)
 
 
 def _beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
