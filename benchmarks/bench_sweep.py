@@ -19,6 +19,10 @@ writing the results folder):
   (:func:`spreadsim.experiments.hooks.constant`), one run per task, so the time per run is the
   cost of scheduling, pickling, collecting and storing one run on that backend.
 - ``efficiency`` = (runs/s on 2 workers) / (2 x runs/s on 1 process).
+- ``(model alone, CPU)``: CPU time per run of the model without any sweep machinery.
+
+Each sweep is repeated (``--repeats``, default 3) in a rotating order and the median is kept,
+so that background load on a shared machine hits every backend alike.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import csv
 import dataclasses
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -77,9 +82,22 @@ def startup_seconds(**kwargs) -> float:
     return time.perf_counter() - t0
 
 
+def bare_model_seconds(exp, n: int) -> float:
+    """CPU seconds per run of the model alone (no sweep machinery), in this process."""
+    from spreadsim.experiments.worker import simulate
+
+    cfg = exp.scenario
+    t0 = time.process_time()
+    for r in range(n):
+        simulate(cfg, 1, r, "scenario", cfg.funding_end)
+    return (time.process_time() - t0) / n
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke run)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="repeats of each measurement, interleaved; the median is reported")
     parser.add_argument("--out", type=Path, default=HERE / "out" / "sweep.csv")
     args = parser.parse_args()
     from distributed import Client, LocalCluster
@@ -87,9 +105,10 @@ def main() -> int:
     from spreadsim.experiments.hooks import constant
 
     runs = 24 if args.quick else 120
-    tiny = 400 if args.quick else 4000
-    rows: list[dict[str, object]] = []
+    tiny = 400 if args.quick else 2000
+    repeats = 1 if args.quick else args.repeats
     model_exp, noop_exp = experiment(runs), no_op(experiment(tiny))
+    cpu = bare_model_seconds(model_exp, 10 if args.quick else 40)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
@@ -97,42 +116,52 @@ def main() -> int:
                                host="127.0.0.1", dashboard_address=None)
         client = Client(cluster)
         dask_start = time.perf_counter() - t0
-        backends = [
-            ("1 process", 1, {"jobs": 1}, startup_seconds(jobs=1)),
-            ("local pool, 2 processes", 2, {"jobs": 2}, startup_seconds(jobs=2)),
-            ("Dask LocalCluster, 2 workers", 2, {"dask": client}, dask_start),
-        ]
-        warm = startup_seconds(jobs=2)  # forkserver running now: a later pool's start-up
+        cold_pool = startup_seconds(jobs=2)
+        warm = statistics.median(startup_seconds(jobs=2) for _ in range(3))
         client.run(lambda: __import__("spreadsim.experiments.worker"))  # warm Dask workers
-        for label, workers, kwargs, start in backends:
-            pool = kwargs.get("jobs", 1) > 1  # a pool is started inside run_experiment
-            seconds = sweep_seconds(model_exp, folder / "m", **kwargs) - (warm if pool else 0)
-            rows.append({"backend": label, "workload": "default_hub model", "workers": workers,
-                         "runs": runs, "chunk": "auto", "wall_s": round(seconds, 3),
-                         "runs_per_s": round(runs / seconds, 2),
-                         "per_run_ms": round(1000 * seconds / runs, 2),
-                         "startup_s": round(start, 3)})
-            seconds = sweep_seconds(noop_exp, folder / "n", model=constant, chunk_size=1,
-                                    **kwargs) - (warm if pool else 0)
-            rows.append({"backend": label, "workload": "no-op model (overhead)",
-                         "workers": workers, "runs": tiny, "chunk": 1,
-                         "wall_s": round(seconds, 3), "runs_per_s": round(tiny / seconds, 1),
-                         "per_run_ms": round(1000 * seconds / tiny, 3),
-                         "startup_s": round(start, 3)})
+        backends = [("1 process", 1, {"jobs": 1}, 0.0),
+                    ("local pool, 2 processes", 2, {"jobs": 2}, cold_pool),
+                    ("Dask LocalCluster, 2 workers", 2, {"dask": client}, dask_start)]
+        timings: dict[tuple[str, str], list[float]] = {}
+        for k in range(repeats):  # rotate the order so that load hits every backend alike
+            for label, _, kwargs, _ in backends[k % 3:] + backends[:k % 3]:
+                pool = kwargs.get("jobs", 1) > 1  # a pool is started inside run_experiment
+                extra = warm if pool else 0.0
+                timings.setdefault((label, "model"), []).append(
+                    sweep_seconds(model_exp, folder / "m", **kwargs) - extra)
+                timings.setdefault((label, "no-op"), []).append(
+                    sweep_seconds(noop_exp, folder / "n", model=constant, chunk_size=1,
+                                  **kwargs) - extra)
         client.close()
         cluster.close()
-    base = next(r["runs_per_s"] for r in rows if r["backend"] == "1 process"
+    rows = []
+    for label, workers, _, start in backends:
+        for workload, n, chunk in (("model", runs, "auto"), ("no-op", tiny, 1)):
+            seconds = statistics.median(timings[(label, workload)])
+            rows.append({"backend": label, "workers": workers,
+                         "workload": "default_hub model" if workload == "model"
+                         else "no-op model (overhead)",
+                         "runs": n, "chunk": chunk, "wall_s": round(seconds, 3),
+                         "runs_per_s": round(n / seconds, 2),
+                         "per_run_ms": round(1000 * seconds / n, 3),
+                         "startup_s": round(start, 3)})
+    base = next(float(r["runs_per_s"]) for r in rows if r["backend"] == "1 process"
                 and r["workload"].startswith("default"))
     for r in rows:
-        r["efficiency"] = (round(float(r["runs_per_s"]) / (r["workers"] * float(base)), 3)
-                           if r["workload"].startswith("default") else "")
+        r["efficiency"] = (round(float(r["runs_per_s"]) / (int(r["workers"]) * base), 3)
+                           if str(r["workload"]).startswith("default") else "")
+    rows.append({"backend": "(model alone, CPU)", "workers": 1, "workload": "default_hub model",
+                 "runs": 40, "chunk": "-", "wall_s": "", "runs_per_s": round(1 / cpu, 2),
+                 "per_run_ms": round(1000 * cpu, 2), "startup_s": "", "efficiency": ""})
     print_table(rows)
+    print(f"\nwarm local pool start + stop: {warm:.3f} s (subtracted from the pool's sweeps); "
+          f"medians of {repeats} interleaved repeats")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    print(f"\n{platform.platform()}, Python {platform.python_version()}, "
+    print(f"{platform.platform()}, Python {platform.python_version()}, "
           f"{os.cpu_count()} CPUs; written to {args.out}")
     return 0
 

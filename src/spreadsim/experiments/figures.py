@@ -18,6 +18,8 @@ from spreadsim.experiments.analysis import binned, is_continuous, marginal_means
 
 HUB, NO_HUB, EFFECT = "#238b45", "#737373", "#2171b5"
 MAX_PANELS = 8
+#: At most this many design-point dots per panel (an even subsample beyond).
+MAX_DOTS = 5000
 #: The fan chart reads the series of at most about this many runs (the first replications).
 FAN_RUNS = 4000
 DPI = 110
@@ -97,6 +99,8 @@ def parameter_figure(runs: pd.DataFrame, params: Sequence[str], outcome: str,
     colour = EFFECT if effect else HUB
     for ax, p in zip(axes, params, strict=False):
         per_point = good.groupby("design_index").agg(x=(p, "first"), y=(outcome, "mean"))
+        if len(per_point) > MAX_DOTS:  # a readable, quick cloud for very large designs
+            per_point = per_point.iloc[:: -(-len(per_point) // MAX_DOTS)]
         x_all, ticks, where = _positions(per_point["x"])
         ax.scatter(x_all, per_point["y"], s=10, color=colour, alpha=0.25, linewidths=0,
                    label="design points")
