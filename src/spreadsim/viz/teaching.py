@@ -189,7 +189,7 @@ def teaching_config(cfg: ScenarioConfig, values: Mapping[str, Any]) -> ScenarioC
         if control.is_toggle:
             present = any(s["kind"] == name for s in shocks)
             if value and not present:
-                shocks += library_shocks(name)
+                shocks += [dict(s) for s in library_shocks(name)]  # the cache stays intact
             elif not value:
                 shocks = [s for s in shocks if s["kind"] != name]
         else:
