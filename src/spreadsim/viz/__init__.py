@@ -7,10 +7,13 @@
   :func:`~spreadsim.loading.with_overrides`; the control table; the Bass reference curve.
 - :mod:`spreadsim.viz.layout`: the seeded, place-clustered layout of the provider network.
 - :mod:`spreadsim.viz.portrayal`: colours and sizes, and the tables the charts draw.
-- :mod:`spreadsim.viz.charts`: tables -> Altair charts (no Solara, no model).
-- :mod:`spreadsim.viz.app`: the Solara page (imports Solara; only the server needs it).
+- :mod:`spreadsim.viz.charts`: tables -> Vega-Lite specs, built with Altair once per chart shape
+  (no Solara, no model).
+- :mod:`spreadsim.viz.vega`: the chart widget (a spec as JSON text, drawn by vega-embed).
+- :mod:`spreadsim.viz.app`: the Solara page (Mesa's SolaraViz with these views and controls).
 
-Only :mod:`spreadsim.viz.app` imports Solara, so the rest is usable and testable without a server.
+Only :mod:`spreadsim.viz.app` and :mod:`spreadsim.viz.vega` import the widget libraries, so the
+rest is usable and testable without a server.
 """
 
 from spreadsim.viz.teaching import TeachingModel
