@@ -17,6 +17,7 @@ from spreadsim.calibration.data import (
     earlier_nominee_share,
     first_reaching,
     pattern_summary,
+    peer_attribution,
 )
 from spreadsim.calibration.simulate import (
     FITTABLE,
@@ -140,6 +141,14 @@ def test_earlier_nominee_share_on_a_hand_example():
     assert share[0, 0] == 0.5  # b earlier, c never
     assert share[1, 0] == 0.0  # a later
     assert np.isnan(share[2, 0])  # non-adopter who names nobody
+
+
+def test_peer_attribution_on_a_hand_example():
+    # path a - b - c; a adopts in step 1 (exposure 0), b in step 2 with a adopted (exposure
+    # 1/2), c never: peer shares 0 and 0.15 / (0.1 + 0.15) = 0.6, mean over adopters 0.3
+    adjacency = sp.csr_array(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
+    share = peer_attribution(np.array([[1], [2], [0]]), adjacency, p=0.1, q=0.3)
+    assert share == pytest.approx([0.3])
 
 
 # --- Bass reference -----------------------------------------------------------------------------

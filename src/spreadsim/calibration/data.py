@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from spreadsim import network as net
 from spreadsim.errors import Problem, ScenarioError
@@ -195,18 +196,46 @@ def pattern_summary(step: np.ndarray, ties: net.Ties, early_before: int | None
 
 
 def shuffled_pattern(observed: Observed, early_before: int | None, n_shuffles: int,
-                     rng: np.random.Generator) -> np.ndarray:
-    """The overall pattern with adoption periods shuffled within groups (network fixed).
+                     rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The pattern with adoption periods shuffled within groups (network fixed).
 
     Returns:
-        (n_shuffles,) means: a null distribution with the same curve in every group and no
-        link between ties and timing.
+        :func:`pattern_summary` over ``n_shuffles`` shuffles: a null distribution with the same
+        curve in every group and no link between ties and timing.
     """
     steps = np.repeat(observed.step[:, None], n_shuffles, axis=1)
     for g in range(len(observed.group_labels)):
         rows = np.flatnonzero(observed.group == g)
         steps[rows] = rng.permuted(steps[rows], axis=0)
-    return pattern_summary(steps, observed.ties, early_before)["all"]
+    return pattern_summary(steps, observed.ties, early_before)
+
+
+def peer_attribution(step: np.ndarray, adjacency: sp.csr_array, p: float, q: float
+                     ) -> np.ndarray:
+    """Share of each replication's adoptions that peer influence accounts for.
+
+    A provider adopting in step ``t`` had hazard ``p + q e`` with ``e`` its exposure (weighted
+    share of neighbours adopted by step ``t - 1``, the model's share rule), so the chance that its
+    adoption came through peers is ``q e / (p + q e)``; the mean over adopters is the expected
+    share of adoptions due to peer influence.
+
+    Args:
+        step: (N, R) adoption steps (0 = never).
+        adjacency: The model's undirected network (N x N).
+        p, q: ``p_external`` and ``q_peer``.
+
+    Returns:
+        (R,) shares (NaN for a replication without adopters).
+    """
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    at_adoption = np.zeros(step.shape)
+    for t in range(1, int(step.max(initial=0)) + 1):
+        before = ((step > 0) & (step < t)).astype(float)
+        exposure = (adjacency @ before) / np.where(degree > 0, degree, 1.0)[:, None]
+        at_adoption = np.where(step == t, exposure, at_adoption)
+    hazard = p + q * at_adoption
+    peer = np.where(hazard > 0, q * at_adoption / np.where(hazard > 0, hazard, 1.0), 0.0)
+    return _nanmean(np.where(step > 0, peer, np.nan))
 
 
 def _nanmean(x: np.ndarray) -> np.ndarray:

@@ -25,11 +25,14 @@ from spreadsim.calibration.data import (
     cumulative,
     first_reaching,
     pattern_summary,
+    peer_attribution,
     shuffled_pattern,
 )
 from spreadsim.calibration.simulate import FITTABLE, Simulator, for_observed
-from spreadsim.config import ScenarioConfig
+from spreadsim.config import KINDS, ScenarioConfig
 from spreadsim.errors import SpreadsimError
+from spreadsim.network import load_edges
+from spreadsim.population import Skeleton
 
 #: Level of the parameter intervals and of the model's band across replications.
 LEVEL = 0.95
@@ -235,19 +238,38 @@ def _patterns(observed: Observed, steps: np.ndarray, settings: Settings, sim: Si
         "observed": {k: _num(v[0]) for k, v in data.items()},
         "calibrated_model": _summarise(pattern_summary(steps, observed.ties, cut)),
     }
+    if "q_peer" in space.names or sim.config.adoption.q_peer > 0:
+        theta = dict(zip(space.names, report_theta(report, space), strict=True))
+        a = sim.config.adoption
+        shares = peer_attribution(steps, load_edges(observed.edges_file, _skeleton(observed)),
+                                  theta.get("p_external", a.p_external),
+                                  theta.get("q_peer", a.q_peer))
+        out["calibrated_model"]["peer_share_of_adoptions"] = _num(np.nanmean(shares))
     shuffled = shuffled_pattern(observed, cut, N_SHUFFLES, _rng(settings.seed, "shuffles"))
     out["same_curve_no_peer"] = {
         "description": "adoption periods shuffled among providers within each group (the "
         "network fixed): every group keeps its observed curve exactly, as under common time "
         "effects with no peer influence",
-        "all": float(shuffled.mean()),
-        "band": [float(x) for x in np.percentile(shuffled, [2.5, 97.5])],
-        "p_value_one_sided": float((np.sum(shuffled >= data["all"][0]) + 1)
-                                   / (len(shuffled) + 1)),
+        **_summarise(shuffled),
+        "p_value_one_sided": float((np.sum(shuffled["all"] >= data["all"][0]) + 1)
+                                   / (N_SHUFFLES + 1)),
         "shuffles": N_SHUFFLES}
     if settings.compare and "q_peer" in space.names:
         out["no_peer_model"] = _no_peer(observed, settings, sim, bass, cut)
     return out
+
+
+def report_theta(report: dict[str, Any], space: fitting.Space) -> list[float]:
+    """Fitted values in the order of ``space.names``."""
+    return [report["parameters"][name]["value"] for name in space.names]
+
+
+def _skeleton(observed: Observed) -> Skeleton:
+    """The observation's providers as a skeleton (for the model's network)."""
+    n = observed.n
+    return Skeleton(observed.ids, np.full(n, KINDS.index("pcn"), np.int8),
+                    observed.group.astype(np.int32), np.zeros(n, np.int32),
+                    observed.group_labels)
 
 
 def _no_peer(observed: Observed, settings: Settings, sim: Simulator, bass: BassFit,
