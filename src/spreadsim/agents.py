@@ -47,6 +47,10 @@ def _combine(current: np.ndarray, idx: np.ndarray, new: np.ndarray) -> None:
     current[idx] = 1.0 - (1.0 - current[idx]) * (1.0 - new)
 
 
+#: Known providers a hub considers when brokering one tie (it takes the first that fits).
+BROKER_CANDIDATES = 16
+
+
 class Provider(mesa.Agent):
     """An NHS or social care provider organisation; its state lives in the model's arrays."""
 
@@ -355,13 +359,13 @@ class Hub(mesa.Agent):
         sk = m.population.skeleton
         # idx[integers(...)] is what Generator.choice(idx, size) draws, without its overhead
         a = idx[self.hub_rng.integers(0, len(idx), n_new)]
-        cand = idx[self.hub_rng.integers(0, len(idx), (n_new, 8))]
+        cand = idx[self.hub_rng.integers(0, len(idx), (n_new, BROKER_CANDIDATES))]
         bridge = (sk.place[cand] != sk.place[a][:, None]) | (sk.kind[cand] != sk.kind[a][:, None])
         want = self.hub_rng.random(n_new) < fx.bridging_preference
         ok = np.where(want[:, None], bridge, ~bridge) & (cand != a[:, None])
-        first = np.where(ok.any(axis=1), ok.argmax(axis=1), 0)
-        b = cand[np.arange(n_new), first]
-        keep = a != b
+        # the first suitable candidate; with none suitable the hours find no partner this month
+        b = cand[np.arange(n_new), ok.argmax(axis=1)]
+        keep = ok.any(axis=1)
         self.ties_added += int(keep.sum())
         m.add_brokered_ties(a[keep], b[keep])
         link = self.hub_rng.random(n_new) < fx.innovator_link_share

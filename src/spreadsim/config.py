@@ -406,9 +406,11 @@ class HubConfig:
 class HubEffectsConfig:
     """Strength of each hub mechanism per hour of effort (shared by all hubs)."""
 
-    dissemination_max: float = param(0.02, "Maximum monthly awareness push on a known, trusting "
+    dissemination_max: float = param(0.04, "Maximum monthly awareness push on a known, trusting "
                                      "provider", unit="1/month", range=(0.0, 1.0),
-                                     source="DOMAIN 5: a = 0.02/month (range swept)")
+                                     source="assumption; DOMAIN 5 suggests a = 0.02/month, "
+                                     "doubled so that, hour for hour, dissemination raises "
+                                     "awareness more than partnership work does")
     dissemination_h50: float = param(1.0, "Dissemination hours per provider-innovation for "
                                      "63% of the maximum push", unit="hours", range=(0.01, 1e4))
     coordination_h50: float = param(2.0, "Coordination hours per provider for 63% of the "
@@ -418,8 +420,9 @@ class HubEffectsConfig:
                                         source="DOMAIN 5: up to 50%")
     coordination_failure_cut: float = param(0.5, "Maximum cut in implementation failure from "
                                             "coordination", unit="share", range=(0.0, 1.0))
-    hours_per_tie: float = param(20.0, "Partnership hours to broker one new tie", unit="hours",
-                                 range=(0.1, 1e4), source="DOMAIN 5: 20 h [10-40]")
+    hours_per_tie: float = param(40.0, "Partnership hours to broker one new tie", unit="hours",
+                                 range=(0.1, 1e4), source="DOMAIN 5: 20 h [10-40]; the upper end, "
+                                 "so brokered ties do not outnumber working ties within a year")
     bridging_preference: float = param(0.7, "Share of brokered ties that bridge places or kinds",
                                        unit="share", range=(0.0, 1.0))
     tie_decay: float = param(0.02, "Monthly decay of brokered tie strength", unit="1/month",
