@@ -22,6 +22,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -177,12 +178,15 @@ def bootstrap(make_sim: Callable[[], Simulator], space: Space, theta: np.ndarray
             bar.update()
     else:
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                    initargs=(make_sim, space, theta, n)) as pool:
+        pool = cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                      initargs=(make_sim, space, theta, n))
+        try:
             futures = {pool.submit(_refit, datasets[:, i]): i for i in range(b)}
             for fut in cf.as_completed(futures):
                 out[futures[fut]] = fut.result()
                 bar.update()
+        finally:  # on Ctrl-C or an error, drop the queued refits instead of running them
+            pool.shutdown(wait=True, cancel_futures=True)
     bar.close()
     return out
 
@@ -200,6 +204,7 @@ _WORKER: dict[str, object] = {}
 
 def _init_worker(make_sim: Callable[[], Simulator], space: Space, theta: np.ndarray,
                  n: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     _WORKER.update(sim=make_sim(), space=space, theta=theta, n=n)
 
 
