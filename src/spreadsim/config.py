@@ -246,8 +246,10 @@ class AdoptionConfig:
                              range=(-20.0, 20.0))
     beta_threshold: float = param(0.5, "Logit bonus once exposure reaches the provider's "
                                   "Valente threshold", range=(-20.0, 20.0))
-    beta_hub: float = param(1.0, "Logit weight of hub coordination support received",
-                            range=(-20.0, 20.0))
+    beta_hub: float = param(0.5, "Logit weight of hub coordination support received",
+                            range=(-20.0, 20.0), source="assumption, set with the other hub "
+                            "strengths so the default hub's t50 (~46 months) sits between the "
+                            "no-hub prior (~72) and a mandated PlGF-like curve (~42)")
     threshold_mean: float = param(0.3, "Mean Valente threshold (share of neighbours adopted)",
                                   unit="share", range=(0.0, 1.0))
     threshold_sd: float = param(0.15, "Spread of Valente thresholds", unit="share",
@@ -406,18 +408,19 @@ class HubConfig:
 class HubEffectsConfig:
     """Strength of each hub mechanism per hour of effort (shared by all hubs)."""
 
-    dissemination_max: float = param(0.04, "Maximum monthly awareness push on a known, trusting "
+    dissemination_max: float = param(0.03, "Maximum monthly awareness push on a known, trusting "
                                      "provider", unit="1/month", range=(0.0, 1.0),
                                      source="assumption; DOMAIN 5 suggests a = 0.02/month, "
-                                     "doubled so that, hour for hour, dissemination raises "
+                                     "raised so that, hour for hour, dissemination raises "
                                      "awareness more than partnership work does")
     dissemination_h50: float = param(1.0, "Dissemination hours per provider-innovation for "
                                      "63% of the maximum push", unit="hours", range=(0.01, 1e4))
     coordination_h50: float = param(2.0, "Coordination hours per provider for 63% of the "
                                      "maximum support", unit="hours", range=(0.01, 1e4))
-    coordination_speedup: float = param(0.5, "Maximum cut in evaluation time from coordination",
+    coordination_speedup: float = param(0.3, "Maximum cut in evaluation time from coordination",
                                         unit="share", range=(0.0, 0.95),
-                                        source="DOMAIN 5: up to 50%")
+                                        source="DOMAIN 5: up to 50%; 30% keeps the default hub "
+                                        "between the no-hub and PlGF-like curves")
     coordination_failure_cut: float = param(0.5, "Maximum cut in implementation failure from "
                                             "coordination", unit="share", range=(0.0, 1.0))
     hours_per_tie: float = param(40.0, "Partnership hours to broker one new tie", unit="hours",
@@ -427,9 +430,10 @@ class HubEffectsConfig:
                                        unit="share", range=(0.0, 1.0))
     tie_decay: float = param(0.02, "Monthly decay of brokered tie strength", unit="1/month",
                              range=(0.0, 1.0), source="DOMAIN 5: 2%/month")
-    trust_gain_per_hour: float = param(0.01, "Trust gained per contact hour (saturating)",
+    trust_gain_per_hour: float = param(0.005, "Trust gained per contact hour (saturating)",
                                        unit="1/hour", range=(0.0, 1.0),
-                                       source="DOMAIN 5: +0.05 per 5 h")
+                                       source="DOMAIN 5: +0.05 per 5 h, halved: relationships "
+                                       "take most of a year to build")
     trust_decay: float = param(0.01, "Monthly trust decay", unit="1/month", range=(0.0, 1.0),
                                source="DOMAIN 5: 1%/month")
     mapping_per_hour: float = param(0.002, "Share of unknown in-scope providers mapped per "
