@@ -1,5 +1,6 @@
 """The executor loop: bounded submission, per-task failures, and a local pool that loses a
-worker process (rebuilt, tasks resubmitted; a task that keeps killing workers is reported)."""
+worker process (rebuilt, suspects rerun on their own; only the task that kills its worker is
+reported, never the tasks beside it)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def test_a_dead_worker_is_replaced(tmp_path: Path) -> None:
         execute(backend, [(x, marker) for x in range(8)], fragile,
                 lambda t, r: done.update({t[0]: r}), lambda t, m: errors.update({t[0]: m}))
     assert os.path.exists(marker)  # a worker did die
-    assert errors == {5: "worker process died (twice while running this task)"}
+    assert errors == {5: "worker process died while running this task on its own"}
     assert done == {x: x * x for x in range(8) if x != 5}
 
 

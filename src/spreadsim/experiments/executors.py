@@ -7,8 +7,8 @@ global start method) for local processes, and ``distributed.Client.get_executor(
 grow with the size of the sweep.
 
 Worker loss: Dask re-runs the tasks of a lost worker by itself. A broken local pool is rebuilt
-and its tasks resubmitted; a task that was in flight through two breakages is reported failed
-(it may be the one killing its worker).
+and the tasks that were in flight are run again one at a time; one that kills its worker on its
+own is reported failed.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -30,9 +31,6 @@ R = TypeVar("R")
 
 #: Modules the forkserver imports once, so that every worker starts with Mesa loaded.
 PRELOAD = ("__main__", "spreadsim.experiments.worker", "spreadsim.model", "spreadsim.metrics")
-
-#: Times a task may be in flight when the local pool breaks before it is reported failed.
-MAX_STRIKES = 2
 
 
 class SerialExecutor(cf.Executor):
@@ -206,27 +204,40 @@ def execute[T, R](backend: Backend, tasks: Iterable[T], fn: Callable[[T], R],
                   tick: Callable[[], None] | None = None, tick_seconds: float = 0.5) -> None:
     """Run ``fn`` over ``tasks`` on a backend, keeping a bounded number in flight.
 
+    When a worker process of a local pool dies, the pool is rebuilt and the tasks that were in
+    flight become suspects: each is run again on its own, so a task that kills its worker
+    every time is identified (and reported through ``on_error``) without blaming the tasks
+    that happened to run beside it.
+
     Args:
         backend: Where to run.
         tasks: Tasks, consumed lazily.
         fn: The task function (a module-level function, so workers can import it).
         on_done: Called in this thread with each task and its result, in completion order.
         on_error: Called with a task and a message when the task itself failed (a lost worker
-            after Dask's retries, a pool that kept breaking, an unpicklable task).
+            after Dask's retries, a worker process it killed, an unpicklable task).
         tick: Called at least every ``tick_seconds`` (e.g. to commit results by time).
         tick_seconds: See ``tick``.
     """
     in_flight: dict[cf.Future[R], T] = {}
-    strikes: dict[int, int] = {}
+    suspects: deque[T] = deque()
+    alone = False  # the only task in flight is a suspect, run on its own
     source = iter(tasks)
     exhausted = False
     while True:
-        while not exhausted and len(in_flight) < backend.window:
-            task = next(source, None)
-            if task is None:
-                exhausted = True
-            else:
+        if suspects:
+            if not in_flight:
+                task = suspects.popleft()
                 in_flight[backend.executor.submit(fn, task)] = task
+                alone = True
+        else:
+            alone = False
+            while not exhausted and len(in_flight) < backend.window:
+                task = next(source, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    in_flight[backend.executor.submit(fn, task)] = task
         if not in_flight:
             break
         done, _ = cf.wait(in_flight, timeout=tick_seconds, return_when=cf.FIRST_COMPLETED)
@@ -242,25 +253,16 @@ def execute[T, R](backend: Backend, tasks: Iterable[T], fn: Callable[[T], R],
             else:
                 on_done(task, result)
         if broken:
-            _recover(backend, broken, in_flight, strikes, fn, on_error)
+            victims = broken + list(in_flight.values())
+            in_flight.clear()
+            if backend.restart is None:  # pragma: no cover - only local pools break this way
+                for task in victims:
+                    on_error(task, "worker process died")
+                continue
+            backend.restart()
+            if alone:
+                on_error(victims[0], "worker process died while running this task on its own")
+            else:
+                suspects.extend(victims)
         if tick is not None:
             tick()
-
-
-def _recover(backend: Backend, broken: list[Any], in_flight: dict[cf.Future[Any], Any],
-             strikes: dict[int, int], fn: Callable[[Any], Any],
-             on_error: Callable[[Any, str], None]) -> None:
-    """Rebuild a broken local pool and resubmit what was in flight (up to MAX_STRIKES)."""
-    if backend.restart is None:  # pragma: no cover - only local pools break this way
-        for task in broken:
-            on_error(task, "worker process died")
-        return
-    victims = broken + list(in_flight.values())
-    in_flight.clear()
-    backend.restart()
-    for task in victims:
-        strikes[id(task)] = strikes.get(id(task), 0) + 1
-        if strikes[id(task)] >= MAX_STRIKES:
-            on_error(task, "worker process died (twice while running this task)")
-        else:
-            in_flight[backend.executor.submit(fn, task)] = task
