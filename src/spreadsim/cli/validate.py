@@ -90,8 +90,13 @@ def describe(obj: Any) -> str:
 def describe_scenario(cfg: ScenarioConfig) -> str:
     """Summarise a scenario: providers by kind, hubs and innovations."""
     n_systems = cfg.system.n_systems
-    if cfg.network.kind == "edge_list":
-        providers = f"providers from {cfg.network.nodes_file}"
+    if cfg.network.kind == "edge_list":  # read the CSVs too, so bad files fail here
+        from spreadsim import network as net
+
+        skeleton, _ = net.load_skeleton(cfg.network.nodes_file, cfg.network.place_column)
+        adjacency = net.load_edges(cfg.network.edges_file, skeleton)
+        providers = (f"{_count(len(skeleton.ids), 'provider')} and "
+                     f"{_count(adjacency.nnz // 2, 'tie')} from {cfg.network.nodes_file}")
     else:
         counts = {k: getattr(cfg.providers, k).count * n_systems for k in KINDS}
         kinds = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
