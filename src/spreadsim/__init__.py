@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["RunResult", "ScenarioConfig", "ScenarioError", "SpreadModel", "SpreadsimError",
-           "__version__", "load_scenario", "run", "with_overrides"]
+           "__version__", "load_experiment", "load_scenario", "read_experiment", "run",
+           "run_experiment", "with_overrides"]
 
 #: Public names and the modules they live in; imported on first use so that the command line
 #: (``spreadsim --help``) does not pay for Mesa, pandas and scipy.
@@ -27,11 +28,17 @@ _LAZY = {
     "SpreadsimError": "spreadsim.errors", "load_scenario": "spreadsim.loading",
     "with_overrides": "spreadsim.loading", "SpreadModel": "spreadsim.model",
     "RunResult": "spreadsim.runner", "run": "spreadsim.runner",
+    "load_experiment": "spreadsim.experiments.loading",
+    "run_experiment": "spreadsim.experiments.sweep",
+    "read_experiment": "spreadsim.experiments.results",
 }
 
 if TYPE_CHECKING:
     from spreadsim.config import ScenarioConfig
     from spreadsim.errors import ScenarioError, SpreadsimError
+    from spreadsim.experiments.loading import load_experiment
+    from spreadsim.experiments.results import read_experiment
+    from spreadsim.experiments.sweep import run_experiment
     from spreadsim.loading import load_scenario, with_overrides
     from spreadsim.model import SpreadModel
     from spreadsim.runner import RunResult, run

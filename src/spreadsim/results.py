@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from spreadsim.runner import RunResult
 
 FORMATS = ("parquet", "csv")
-PACKAGES = ("spreadsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "networkx")
+PACKAGES = ("spreadsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "networkx",
+            "salib", "distributed")
 STREAM_SCHEME = ("numpy.random.SeedSequence(seed, spawn_key=(replication, stream)) with stream "
                  "0 network, 1 population, 2 dynamics (mesa Model.rng), 3 hubs, 4 innovators, "
                  "5 shocks; both arms of a replication share every stream")
