@@ -237,7 +237,10 @@ class SpreadModel(mesa.Model):
     def _advance_providers(self, month: int) -> None:
         cfg, a, inn, fx = self.cfg, self.cfg.adoption, self.innovations, self.effects
         s = self.state
-        u = self.rng.random((2, self.n_providers, self.n_innovations))
+        # one uniform per pair and month decides whether a pair moves on; staged decisions need
+        # a second for the outcome (adopt or reject, succeed or fail). The shapes never depend
+        # on hubs, so a hub run and its counterfactual use the same numbers.
+        u = self.rng.random((1 if a.instant else 2, self.n_providers, self.n_innovations))
         num, deg = rules.neighbour_sums(self.adjacency, self.adopted, self.eligible, self.tie_a,
                                         self.tie_b, self.tie_w, self._tie_weight)
         self.exposure = exp = rules.share_of(num, deg)
