@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -156,17 +155,6 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(Path, "read_bytes", deny)
     assert str(load_error(path)) == f"{path}: cannot read the file: permission denied"
-
-
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
-                    reason="root can read any file")
-def test_unreadable_file_on_disk(tmp_path: Path) -> None:
-    path = write(tmp_path, "locked.toml", 'name = "x"\n')
-    path.chmod(0)
-    try:
-        assert "permission denied" in str(load_error(path))
-    finally:
-        path.chmod(0o644)
 
 
 # --------------------------------------------------------------------------- extends
