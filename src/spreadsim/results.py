@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -65,6 +67,27 @@ def check_output_dir(out: Path, force: bool) -> None:
                              "another --out or pass --force to replace it")
 
 
+@contextmanager
+def staged_folder(out: str | Path, force: bool = False) -> Iterator[Path]:
+    """Write a results folder atomically: yield a temporary sibling, then rename it to ``out``.
+
+    Refuses an existing non-empty ``out`` unless ``force`` (then it is replaced). If the body
+    raises, the temporary folder is removed and ``out`` is left as it was.
+    """
+    out = Path(out)
+    check_output_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def write_table(df: pd.DataFrame, path_stem: Path, fmt: str) -> Path:
     """Write one table as ``<stem>.parquet`` (zstd) or ``<stem>.csv``."""
     if fmt == "parquet":
@@ -88,11 +111,7 @@ def write_results(result: RunResult, out: str | Path, fmt: str = "parquet", forc
 
     if fmt not in FORMATS:
         raise SpreadsimError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
-    out = Path(out)
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_folder(out, force) as tmp:
         files = {name: write_table(df, tmp / name, fmt).name
                  for name, df in result.tables.items()}
         fig = adoption_figure(result.tables["adoption"], title=_title(result),
@@ -104,13 +123,7 @@ def write_results(result: RunResult, out: str | Path, fmt: str = "parquet", forc
         plt.close(fig)
         manifest = _manifest(result, files, fmt, command)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    return Path(out)
 
 
 def _title(result: RunResult) -> str:

@@ -7,9 +7,6 @@ failed calibration never leaves a half-written folder under the requested name.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ import pandas as pd
 
 from spreadsim.calibration.plot import calibration_figure
 from spreadsim.loading import to_dict
-from spreadsim.results import check_output_dir, git_revision, package_versions
+from spreadsim.results import git_revision, package_versions, staged_folder
 
 
 def curves_table(report: dict[str, Any]) -> pd.DataFrame:
@@ -46,11 +43,7 @@ def write_calibration(report: dict[str, Any], out: str | Path, force: bool = Fal
     Raises:
         SpreadsimError: If ``out`` exists and is not empty (without ``force``).
     """
-    out = Path(out)
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_folder(out, force) as tmp:
         data = {k: v for k, v in report.items() if k != "config"}
         data["calibration_config"] = to_dict(report["config"]) if "config" in report else None
         data["created"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -63,13 +56,7 @@ def write_calibration(report: dict[str, Any], out: str | Path, force: bool = Fal
         fig = calibration_figure(report, f"Calibration to {name}: {report['data']['providers']}"
                                  f" providers, {report['data']['n_periods']} periods")
         fig.savefig(tmp / "calibration.png", dpi=120)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    return Path(out)
 
 
 def summary(report: dict[str, Any]) -> str:
