@@ -368,7 +368,7 @@ class Hub(mesa.Agent):
         keep = ok.any(axis=1)
         self.ties_added += int(keep.sum())
         m.add_brokered_ties(a[keep], b[keep])
-        link = self.hub_rng.random(n_new) < fx.innovator_link_share
+        link = (self.hub_rng.random(n_new) < fx.innovator_link_share) & keep
         partners = [inv for inv in m.innovator_agents if inv.alive]
         if partners and link.any():
             for k in np.flatnonzero(link):

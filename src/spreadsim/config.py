@@ -248,7 +248,7 @@ class AdoptionConfig:
                                   "Valente threshold", range=(-20.0, 20.0))
     beta_hub: float = param(0.5, "Logit weight of hub coordination support received",
                             range=(-20.0, 20.0), source="assumption, set with the other hub "
-                            "strengths so the default hub's t50 (~46 months) sits between the "
+                            "strengths so the default hub's t50 (~44 months) sits between the "
                             "no-hub prior (~72) and a mandated PlGF-like curve (~42)")
     threshold_mean: float = param(0.3, "Mean Valente threshold (share of neighbours adopted)",
                                   unit="share", range=(0.0, 1.0))
