@@ -18,6 +18,7 @@ import numpy as np
 from spreadsim.config import KINDS, STATES, HubConfig, InnovatorConfig
 from spreadsim.mechanisms import hub as rules
 from spreadsim.mechanisms.adoption import INELIGIBLE
+from spreadsim.mechanisms.shocks import under_pressure
 
 if TYPE_CHECKING:
     from spreadsim.model import SpreadModel
@@ -262,8 +263,6 @@ class Hub(mesa.Agent):
                                      * rules.saturate(self.tool_hours, fx.tools_h50))
 
     def _pressure(self, month: int) -> None:
-        from spreadsim.mechanisms.shocks import under_pressure
-
         if under_pressure(self.model.cfg.shocks, month):
             p = self.cfg.inkind_withdrawal_probability * (0.5 if self.endorsed else 1.0)
             if self.hub_rng.random() < p:
