@@ -107,7 +107,8 @@ def test_a_killed_worker_loses_nothing(scheduler: str, experiment_file: Path, re
                                 commit_seconds=0.05)
         killer.join()
         assert killed, "no worker was killed during the sweep"
-        assert result.ran == 24 and result.errors == 0
+        errors = read_experiment(out).query("status == 'error'")["error"].tolist()
+        assert result.ran == 24 and result.errors == 0, errors
         assert result.info["status"] == "complete"
         same(out, reference)
         client.wait_for_workers(2, timeout=30)  # the nanny restarts it for the next test

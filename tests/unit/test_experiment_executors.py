@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,31 @@ def test_bounded_in_flight_and_per_task_errors() -> None:
         execute(backend, tasks(), failing, on_done, lambda t, m: errors.update({t: m}))
     assert errors == {2: "task failed: ValueError: two"}
     assert done == {x: x for x in range(20) if x != 2}
+
+
+def test_a_task_lost_in_transit_is_submitted_again() -> None:
+    """On Dask a task-level exception means its result was lost (tasks catch their runs'
+    errors): it is resubmitted up to ``retries`` times, and only then reported."""
+    calls: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def flaky(x: int) -> int:
+        with lock:
+            calls[x] = calls.get(x, 0) + 1
+            n = calls[x]
+        if x == 4 or (x == 1 and n == 1):
+            raise OSError(f"lost {x}")
+        return x
+
+    done: dict[int, int] = {}
+    errors: dict[int, str] = {}
+    with cf.ThreadPoolExecutor(2) as pool:
+        backend = Backend(pool, 2, "threads", "dask", retries=2)
+        execute(backend, range(6), flaky, lambda t, r: done.update({t: r}),
+                lambda t, m: errors.update({t: m}))
+    assert done == {x: x for x in range(6) if x != 4}
+    assert errors == {4: "task failed: OSError: lost 4"}
+    assert calls == {0: 1, 1: 2, 2: 1, 3: 1, 4: 3, 5: 1}
 
 
 def test_a_dead_worker_is_replaced(tmp_path: Path) -> None:

@@ -6,9 +6,13 @@ global start method) for local processes, and ``distributed.Client.get_executor(
 :func:`execute` drives any of them with a bounded number of tasks in flight, so memory does not
 grow with the size of the sweep.
 
-Worker loss: Dask re-runs the tasks of a lost worker by itself. A broken local pool is rebuilt
-and the tasks that were in flight are run again one at a time; one that kills its worker on its
-own is reported failed.
+Worker loss: Dask re-runs the tasks of a lost worker by itself, but a result can still be lost
+on its way back (its worker dies between computing and handing it over, and Dask's
+``concurrent.futures`` wrapper turns that into an exception), so a Dask task that fails as a
+whole is submitted again, up to :attr:`Backend.retries` times. Tasks catch their own runs'
+errors, so a task-level exception is always infrastructure, and tasks are seeded, so running
+one again gives the same rows. A broken local pool is rebuilt and the tasks that were in flight
+are run again one at a time; one that kills its worker on its own is reported failed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from typing import Any, TypeVar
 from spreadsim.errors import SpreadsimError
 
 R = TypeVar("R")
+
+#: Times a Dask task whose result was lost (worker died on the way) is submitted again.
+DASK_RETRIES = 2
 
 #: Modules the forkserver imports once, so that every worker starts with Mesa loaded.
 PRELOAD = ("__main__", "spreadsim.experiments.worker", "spreadsim.model", "spreadsim.metrics")
@@ -56,6 +63,7 @@ class Backend:
         label: Human description, e.g. ``"local pool of 2 processes (forkserver)"``.
         kind: ``"serial"``, ``"local"`` or ``"dask"``.
         restart: Rebuilds a broken local pool (None for other backends).
+        retries: Times a task that failed as a whole is submitted again before it is reported.
     """
 
     executor: cf.Executor
@@ -63,6 +71,7 @@ class Backend:
     label: str
     kind: str
     restart: Callable[[], None] | None = field(default=None, repr=False)
+    retries: int = 0
 
     @property
     def window(self) -> int:
@@ -183,7 +192,8 @@ def _dask(dask: Any, jobs: int | None) -> Iterator[Backend]:
         where = "a local Dask cluster" if cluster is not None else (
             f"the Dask scheduler at {client.scheduler.address}")
         executor = client.get_executor(pure=False)
-        yield Backend(executor, workers, f"{where} ({workers} worker threads)", "dask")
+        yield Backend(executor, workers, f"{where} ({workers} worker threads)", "dask",
+                      retries=DASK_RETRIES)
     finally:
         if own_client:
             client.close()
@@ -215,11 +225,13 @@ def execute[T, R](backend: Backend, tasks: Iterable[T], fn: Callable[[T], R],
         fn: The task function (a module-level function, so workers can import it).
         on_done: Called in this thread with each task and its result, in completion order.
         on_error: Called with a task and a message when the task itself failed (a lost worker
-            after Dask's retries, a worker process it killed, an unpicklable task).
+            after Dask's retries and ``backend.retries`` more, a worker process it killed, an
+            unpicklable task).
         tick: Called at least every ``tick_seconds`` (e.g. to commit results by time).
         tick_seconds: See ``tick``.
     """
     in_flight: dict[cf.Future[R], T] = {}
+    attempts: dict[cf.Future[R], int] = {}  # resubmissions behind a future, when non-zero
     suspects: deque[T] = deque()
     alone = False  # the only task in flight is a suspect, run on its own
     source = iter(tasks)
@@ -249,12 +261,19 @@ def execute[T, R](backend: Backend, tasks: Iterable[T], fn: Callable[[T], R],
             except BrokenProcessPool:
                 broken.append(task)
             except Exception as exc:  # noqa: BLE001 - reported per task, the sweep goes on
-                on_error(task, f"task failed: {type(exc).__name__}: {exc}")
+                tried = attempts.pop(future, 0)
+                if tried < backend.retries:
+                    again = backend.executor.submit(fn, task)
+                    in_flight[again], attempts[again] = task, tried + 1
+                else:
+                    on_error(task, f"task failed: {type(exc).__name__}: {exc}")
             else:
+                attempts.pop(future, None)
                 on_done(task, result)
         if broken:
             victims = broken + list(in_flight.values())
             in_flight.clear()
+            attempts.clear()
             if backend.restart is None:  # pragma: no cover - only local pools break this way
                 for task in victims:
                     on_error(task, "worker process died")
