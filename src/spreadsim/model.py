@@ -123,10 +123,13 @@ class SpreadModel(mesa.Model):
         self.degree = (np.diff(self.adjacency.indptr) if self.adjacency is not None
                        else np.full(n, n - 1))
         self._base_bridging = self._count_bridging()
-        self._tie_weight = self._row_sums()
+        self._set_tie_weight()
+        self._all_eligible = bool(self.eligible.all())
+        self._available = (inn.arrival <= 0) & ~self.withdrawn  # pairs live in month 0
         self._group = self._groups(skeleton)
         self._count_index = (np.arange(j)[None, :] * len(self._group[1])  # (N, J) bin of code 0
                              + self._group[0][:, None]) * rules.N_CODES
+        self._single_bin = not self._count_index.any()  # one innovation, one group
         create_providers(self, n)  # registered in bulk (Mesa's one-by-one costs ~2 us each)
         self.innovator_agents = [
             Innovator(self, c, i, np.random.default_rng(
@@ -155,7 +158,7 @@ class SpreadModel(mesa.Model):
         if spec.kind == "edge_list":
             return net.load_edges(spec.edges_file, skeleton)
         if spec.kind == "small_world":
-            return net.small_world(len(skeleton.ids), int(spec.mean_degree), spec.rewiring, rng)
+            return net.small_world(skeleton.n, int(spec.mean_degree), spec.rewiring, rng)
         return net.place_network(skeleton, spec, self.cfg.system.n_places, rng)
 
     def _groups(self, skeleton: Skeleton) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -192,8 +195,10 @@ class SpreadModel(mesa.Model):
         """Advance one month: shocks, hubs, innovators, then every provider at once."""
         self.month = month = self.steps - 1
         self._shocks(month)
-        self.effects = HubEffects.zeros(self.n_providers, self.n_innovations)
-        self.innovator_push.fill(0.0)
+        if self.hub_agents:  # else nothing writes to the zero effects made at build
+            self.effects = HubEffects.zeros(self.n_providers, self.n_innovations)
+        if self.innovator_agents:
+            self.innovator_push.fill(0.0)
         for hub in self.hub_agents:
             hub.step()
         for innovator in self.innovator_agents:
@@ -220,7 +225,7 @@ class SpreadModel(mesa.Model):
                 if self.adjacency is not None:
                     self.adjacency = net.drop_ties(self.adjacency, s.tie_churn, base_rng)
                     self._base_bridging = self._count_bridging()
-                    self._tie_weight = self._row_sums()
+                    self._set_tie_weight()
                 keep = brokered_rng.random(len(self.tie_w)) >= s.tie_churn
                 self.tie_a, self.tie_b, self.tie_w = (self.tie_a[keep], self.tie_b[keep],
                                                       self.tie_w[keep])
@@ -243,8 +248,10 @@ class SpreadModel(mesa.Model):
         u = self.rng.random((1 if a.instant else 2, self.n_providers, self.n_innovations))
         num, deg = rules.neighbour_sums(self.adjacency, self.adopted, self.eligible, self.tie_a,
                                         self.tie_b, self.tie_w, self._tie_weight)
-        self.exposure = exp = rules.share_of(num, deg)
-        available = (inn.arrival <= month) & ~self.withdrawn
+        # num * (1 / deg): the reciprocal is kept while the ties do not change
+        inv = self._inv_tie_weight if deg is self._tie_weight else rules.reciprocal(deg)
+        self.exposure = exp = num * inv
+        self._available = available = (inn.arrival <= month) & ~self.withdrawn
         new = s.copy()
         if self.hub_agents or self.innovator_agents:
             push = 1.0 - (1.0 - fx.push) * (1.0 - self.innovator_push)
@@ -254,7 +261,9 @@ class SpreadModel(mesa.Model):
             p_aware = rules.awareness_probability_count(a.p_external, a.q_peer, num, push)
         else:
             p_aware = rules.awareness_probability(a.p_external, a.q_peer, exp, push)
-        hit = (s == rules.UNAWARE) & available & (u[0] < p_aware)
+        hit = (s == rules.UNAWARE) & (u[0] < p_aware)
+        if not available.all():
+            hit &= available
         new[hit] = rules.SUSTAINED if a.instant else rules.AWARE
         if not a.instant:
             self._decide(s, new, u, exp, available, month)
@@ -270,8 +279,9 @@ class SpreadModel(mesa.Model):
         changed = new != s
         self.entered[changed] = month + 1
         self.state = new
-        self.adopted = rules.adopted_matrix(new)
-        np.logical_or(self.ever_adopted, self.adopted, out=self.ever_adopted)
+        adopted = rules.adopting(new)
+        self.ever_adopted |= adopted
+        self.adopted = adopted.astype(np.float64)
 
     def _decide(self, s: np.ndarray, new: np.ndarray, u: np.ndarray, exp: np.ndarray,
                 available: np.ndarray, month: int) -> None:
@@ -329,6 +339,12 @@ class SpreadModel(mesa.Model):
             self.tie_a, self.tie_b, self.tie_w = self.tie_a[keep], self.tie_b[keep], \
                 self.tie_w[keep]
 
+    def _set_tie_weight(self) -> None:
+        """Cache the tie weight to eligible providers (N, J) and its reciprocal."""
+        self._tie_weight = self._row_sums()
+        self._inv_tie_weight = (rules.reciprocal(self._tie_weight)
+                                if self._tie_weight is not None else None)
+
     def _row_sums(self) -> np.ndarray | None:
         """Tie weight of each provider to providers eligible for each innovation, (N, J)."""
         if self.adjacency is None:
@@ -336,9 +352,10 @@ class SpreadModel(mesa.Model):
         return self.adjacency @ self.eligible.astype(np.float64)
 
     def _count_bridging(self) -> int:
-        if self.adjacency is None:
-            return 0
-        return int(net.bridging_mask(self.adjacency, self.population.skeleton).sum() // 2)
+        sk = self.population.skeleton
+        if self.adjacency is None or sk.n == 0 or (np.ptp(sk.place) == 0 and np.ptp(sk.kind) == 0):
+            return 0  # no ties, or one place and one kind: no tie crosses either
+        return int(net.bridging_mask(self.adjacency, sk).sum() // 2)
 
     # -- observation --------------------------------------------------------------------------
     @property
@@ -354,8 +371,8 @@ class SpreadModel(mesa.Model):
 
     def _record(self) -> None:
         n_groups = len(self._group[1])
-        counts = np.bincount((self._count_index + self.state).ravel(),
-                             minlength=self.n_innovations * n_groups * rules.N_CODES)
+        codes = self.state if self._single_bin else self._count_index + self.state
+        counts = np.bincount(codes.ravel(), minlength=self.n_innovations * n_groups * rules.N_CODES)
         self._counts.append(counts.reshape(self.n_innovations, n_groups, rules.N_CODES)
                             .astype(np.int32))
         by_state = counts.reshape(-1, rules.N_CODES).sum(axis=0)
@@ -371,11 +388,12 @@ class SpreadModel(mesa.Model):
                              | (sk.kind[self.tie_a] != sk.kind[self.tie_b])).sum() if len(
                                  self.tie_a) else 0
         base = self.adjacency.nnz // 2 if self.adjacency is not None else 0
-        live = self.eligible & ((self.innovations.arrival <= self.month) & ~self.withdrawn)
-        if live.all():  # same values in the same order as the masked copy, without the copy
-            mean_exp = float(self.exposure.mean())
+        exp = self.exposure
+        if self._all_eligible and self._available.all():  # every pair is live: no mask needed
+            mean_exp = float(exp.sum()) / exp.size  # = exp.mean(), without its overhead
         else:
-            mean_exp = float(self.exposure[live].mean()) if live.any() else 0.0
+            live = self.eligible & self._available
+            mean_exp = float(exp[live].mean()) if live.any() else 0.0
         self._net_log.append((self.steps, base + len(self.tie_w),
                               self._base_bridging + int(brokered_bridging), len(self.tie_w),
                               mean_exp))

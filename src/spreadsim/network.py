@@ -47,7 +47,7 @@ def place_network(skeleton: Skeleton, spec: NetworkConfig, n_places: int,
     or with probability ``cross_system_share`` anywhere in another ICS. Self-loops and duplicate
     edges are dropped, so realised degrees are slightly below ``mean_degree``.
     """
-    n = len(skeleton.ids)
+    n = skeleton.n
     n_edges = int(round(n * spec.mean_degree / 2))
     if n < 2 or n_edges == 0:
         return sp.csr_array((n, n), dtype=np.float64)
@@ -334,7 +334,7 @@ def load_edges(edges_file: str, skeleton: Skeleton) -> sp.csr_array:
     relations) the largest weight is kept. Self-nominations are dropped. docs/data.md says why.
     """
     ties = read_ties(edges_file, skeleton.ids)
-    return _symmetric(ties.source, ties.target, ties.weight, len(skeleton.ids))
+    return _symmetric(ties.source, ties.target, ties.weight, skeleton.n)
 
 
 def _stat(path: str) -> tuple[int, int]:
@@ -383,7 +383,7 @@ def _parse_nodes(_abspath: str, path: str, _mtime: int, _size: int,
     labels = sorted(set(places), key=_natural)
     index = {p: i for i, p in enumerate(labels)}
     skeleton = Skeleton(
-        ids=np.array([row["id"] for row in table.rows], dtype=object),
+        id_source=np.array([row["id"] for row in table.rows], dtype=object),
         kind=np.array([KINDS.index(row.get("kind") or DEFAULT_KIND) for row in table.rows],
                       dtype=np.int8),
         place=np.array([index[p] for p in places], dtype=np.int32),

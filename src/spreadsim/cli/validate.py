@@ -95,7 +95,7 @@ def describe_scenario(cfg: ScenarioConfig) -> str:
 
         skeleton, _ = net.load_skeleton(cfg.network.nodes_file, cfg.network.place_column)
         adjacency = net.load_edges(cfg.network.edges_file, skeleton)
-        providers = (f"{_count(len(skeleton.ids), 'provider')} and "
+        providers = (f"{_count(skeleton.n, 'provider')} and "
                      f"{_count(adjacency.nnz // 2, 'tie')} from {cfg.network.nodes_file}")
     else:
         counts = {k: getattr(cfg.providers, k).count * n_systems for k in KINDS}

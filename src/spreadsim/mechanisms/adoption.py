@@ -25,9 +25,14 @@ N_CODES = 9  # eight states plus INELIGIBLE
 SPARSE_TIES_FROM = 50_000
 
 
+def adopting(state: np.ndarray) -> np.ndarray:
+    """True where a provider is implementing or sustaining an innovation."""
+    return (state == IMPLEMENTING) | (state == SUSTAINED)
+
+
 def adopted_matrix(state: np.ndarray) -> np.ndarray:
     """1.0 where a provider is implementing or sustaining an innovation, else 0.0."""
-    return ((state == IMPLEMENTING) | (state == SUSTAINED)).astype(np.float64)
+    return adopting(state).astype(np.float64)
 
 
 def neighbour_sums(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible: np.ndarray,
@@ -101,6 +106,12 @@ def exposure(adjacency: sp.csr_array | None, adopted: np.ndarray, eligible: np.n
 def share_of(num: np.ndarray, deg: np.ndarray) -> np.ndarray:
     """``num / deg`` (0 where ``deg`` is 0): exposure from :func:`neighbour_sums`."""
     return np.divide(num, deg, out=np.zeros(np.shape(num)), where=deg > 0)
+
+
+def reciprocal(deg: np.ndarray) -> np.ndarray:
+    """``1 / deg`` where ``deg > 0``, else 0: ``num * reciprocal(deg)`` is :func:`share_of`
+    (to rounding), and a multiplication is several times faster than a masked division."""
+    return np.divide(1.0, deg, out=np.zeros(np.shape(deg)), where=deg > 0)
 
 
 def awareness_probability(p_external: float, q_peer: float, exposure_: np.ndarray,
