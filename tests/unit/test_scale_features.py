@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from spreadsim.agents import Provider, create_providers
-from spreadsim.config import AdoptionConfig
+from spreadsim.config import KINDS, AdoptionConfig
 from spreadsim.mechanisms import adoption as rules
 from spreadsim.model import SpreadModel
 from spreadsim.network import small_world
@@ -83,3 +83,27 @@ def test_simple_dynamics_scenario_adopts_like_the_count_rule() -> None:
     model.run_for(1)
     share = model.adopted_share  # step 1: nobody had adopted, so p = 0.01 each
     assert abs(share - 0.01) < 5 * np.sqrt(0.01 * 0.99 / 500)  # 5 binomial sd
+
+
+def test_generated_ids_are_made_on_first_use_with_the_documented_format() -> None:
+    from spreadsim.loading import load_scenario, with_overrides
+    from spreadsim.population import generate_skeleton
+
+    cfg = with_overrides(load_scenario("scenarios/default_hub.toml"),
+                         {"system.n_systems": 2, "providers.pcn.count": 10_001})
+    sk = generate_skeleton(cfg)
+    assert "ids" not in vars(sk) and sk.n == len(sk.kind)  # nothing formatted yet
+    ids = sk.ids
+    assert ids is sk.ids and ids.dtype == object and len(ids) == sk.n
+    assert ids[0] == "S01-acute-0001" and "S02-pcn-10001" in set(ids)
+    assert len(set(ids)) == sk.n
+    first_pcn = int(np.flatnonzero(sk.kind == KINDS.index("pcn"))[0])
+    assert ids[first_pcn] == "S01-pcn-0001" and ids[first_pcn + 9] == "S01-pcn-0010"
+
+
+def test_exposure_from_the_reciprocal_equals_the_share_of_adopting_neighbours() -> None:
+    num = np.array([[0.0, 1.0], [2.0, 0.0], [3.0, 1.5]])
+    deg = np.array([[0.0, 2.0], [3.0, 0.0], [6.0, 3.0]])
+    np.testing.assert_allclose(num * rules.reciprocal(deg), rules.share_of(num, deg),
+                               rtol=1e-15)
+    assert rules.reciprocal(deg)[0, 0] == 0.0  # no ties: no exposure, not a division by zero
