@@ -352,10 +352,9 @@ class SpreadModel(mesa.Model):
         return self.adjacency @ self.eligible.astype(np.float64)
 
     def _count_bridging(self) -> int:
-        sk = self.population.skeleton
-        if self.adjacency is None or sk.n == 0 or (np.ptp(sk.place) == 0 and np.ptp(sk.kind) == 0):
-            return 0  # no ties, or one place and one kind: no tie crosses either
-        return int(net.bridging_mask(self.adjacency, sk).sum() // 2)
+        if self.adjacency is None:
+            return 0
+        return int(net.bridging_mask(self.adjacency, self.population.skeleton).sum() // 2)
 
     # -- observation --------------------------------------------------------------------------
     @property

@@ -230,17 +230,19 @@ def execute[T, R](backend: Backend, tasks: Iterable[T], fn: Callable[[T], R],
         tick: Called at least every ``tick_seconds`` (e.g. to commit results by time).
         tick_seconds: See ``tick``.
     """
-    in_flight: dict[cf.Future[R], T] = {}
-    attempts: dict[cf.Future[R], int] = {}  # resubmissions behind a future, when non-zero
+    in_flight: dict[cf.Future[R], tuple[T, int]] = {}  # future -> (task, resubmissions)
     suspects: deque[T] = deque()
     alone = False  # the only task in flight is a suspect, run on its own
     source = iter(tasks)
     exhausted = False
+
+    def submit(task: T, tries: int = 0) -> None:
+        in_flight[backend.executor.submit(fn, task)] = (task, tries)
+
     while True:
         if suspects:
             if not in_flight:
-                task = suspects.popleft()
-                in_flight[backend.executor.submit(fn, task)] = task
+                submit(suspects.popleft())
                 alone = True
         else:
             alone = False
@@ -249,31 +251,27 @@ def execute[T, R](backend: Backend, tasks: Iterable[T], fn: Callable[[T], R],
                 if task is None:
                     exhausted = True
                 else:
-                    in_flight[backend.executor.submit(fn, task)] = task
+                    submit(task)
         if not in_flight:
             break
         done, _ = cf.wait(in_flight, timeout=tick_seconds, return_when=cf.FIRST_COMPLETED)
         broken: list[T] = []
         for future in done:
-            task = in_flight.pop(future)
+            task, tries = in_flight.pop(future)
             try:
                 result = future.result()
             except BrokenProcessPool:
                 broken.append(task)
             except Exception as exc:  # noqa: BLE001 - reported per task, the sweep goes on
-                tried = attempts.pop(future, 0)
-                if tried < backend.retries:
-                    again = backend.executor.submit(fn, task)
-                    in_flight[again], attempts[again] = task, tried + 1
+                if tries < backend.retries:
+                    submit(task, tries + 1)
                 else:
                     on_error(task, f"task failed: {type(exc).__name__}: {exc}")
             else:
-                attempts.pop(future, None)
                 on_done(task, result)
         if broken:
-            victims = broken + list(in_flight.values())
+            victims = broken + [task for task, _ in in_flight.values()]
             in_flight.clear()
-            attempts.clear()
             if backend.restart is None:  # pragma: no cover - only local pools break this way
                 for task in victims:
                     on_error(task, "worker process died")
